@@ -3,8 +3,12 @@ import { defineConfig } from '@playwright/test';
 // Debian's Chromium, never a downloaded browser. CHROMIUM_PATH overrides.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const port = Number(process.env.E2E_PORT ?? 4399);
-// Each concurrent run (e.g. two developers' shells) can build into its own folder.
+// Each concurrent run (e.g. two developers' shells) can build into its own folder; --bypass-lock lets
+// their preview servers coexist (Vite otherwise allows one preview per project).
 const outDir = process.env.E2E_DIST ?? 'dist';
+// The webgpu project (SwiftShader: slow) runs only what must be checked on the GPU path: the app smoke
+// test and the golden self-tests. Everything else runs once, on cpu-fallback. E2E_ALL=1 runs all in both.
+const webgpuSpecs = process.env.E2E_ALL ? /.*\.spec\.ts$/ : /(^|\/)(app|golden[^/]*|[^/]*\.webgpu)\.spec\.ts$/;
 const baseArgs = [
   '--no-sandbox',
   '--disable-background-networking',
@@ -29,7 +33,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   webServer: {
-    command: `npx vite build --outDir ${outDir} --emptyOutDir --logLevel warn && npx vite preview --outDir ${outDir} --host 127.0.0.1 --port ${port} --strictPort`,
+    command: `npx vite build --outDir ${outDir} --emptyOutDir --logLevel warn && npx vite preview --outDir ${outDir} --host 127.0.0.1 --port ${port} --strictPort --bypass-lock`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,
     timeout: 180_000,
@@ -38,6 +42,7 @@ export default defineConfig({
     {
       // Headless WebGPU on SwiftShader (software Vulkan on the CPU), in pages and workers.
       name: 'webgpu',
+      testMatch: webgpuSpecs,
       use: {
         launchOptions: {
           executablePath,

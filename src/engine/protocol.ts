@@ -72,7 +72,11 @@ export type Request =
   | { type: 'cancel'; id: number; target: number }
   | { type: 'tensor'; id: number; name: string; k: number; rule: SelectionRule }
   | { type: 'row'; id: number; name: string; rowIndex: number; k: number }
-  | { type: 'backend'; id: number; choice: BackendChoice };
+  | { type: 'backend'; id: number; choice: BackendChoice }
+  /** Liveness check: the client pings while it waits, so a dead worker becomes a clear error, not a hang. */
+  | { type: 'ping'; id: number }
+  /** Compare view (engine/sweep.ts): exact kept counts over k, selection diffs, k for a target kept fraction. */
+  | { type: 'sweep'; id: number; options: SweepOptions };
 
 export interface Progress {
   tensorsDone: number;
@@ -129,4 +133,89 @@ export type WorkerEvent =
   | { type: 'row'; id: number; details: RowDetails }
   | { type: 'backend'; id: number; backend: BackendUsed; reason: string }
   | { type: 'cancelled'; id: number }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'error'; id: number; message: string }
+  | { type: 'pong'; id: number }
+  /** One tensor of a sweep is done (streamed; the priority tensor first). */
+  | { type: 'sweep-tensor'; id: number; result: SweepTensorResult }
+  | { type: 'sweep-done'; id: number; result: SweepDoneResult };
+
+// ---- Compare-view sweeps (engine/sweep.ts). Progress arrives as ordinary 'progress' events with the sweep's id.
+
+/** One selection: a rule at a per-row budget k. */
+export interface SelectionRef {
+  k: number;
+  rule: SelectionRule;
+}
+
+export interface SelectionPair {
+  a: SelectionRef;
+  b: SelectionRef;
+}
+
+export type SweepSpec =
+  /** Exact kept counts at every k of `ks` under `rule`. */
+  | { kind: 'counts'; ks: number[]; rule: SelectionRule }
+  /** Entry-by-entry comparison of each pair, per tensor; per-row counts for `detailTensor`. */
+  | { kind: 'diff'; pairs: SelectionPair[]; detailTensor?: string }
+  /** Smallest k in [kMin, kMax] whose exact kept fraction reaches targetFraction; `known` seeds the bisection. */
+  | { kind: 'target'; targetFraction: number; rule: SelectionRule; kMin: number; kMax: number; known?: { k: number; keptCount: number; total: number }[] };
+
+export interface SweepOptions {
+  spec: SweepSpec;
+  scope: Scope;
+  /** Tensor computed first (the one on screen). */
+  priority?: string;
+  seed?: number;
+}
+
+/** How selection A and B of one tensor relate; per-row arrays only for the detail tensor. */
+export interface SweepDiff {
+  both: number;
+  onlyA: number;
+  onlyB: number;
+  neither: number;
+  jaccard: number;
+  keptA: number;
+  keptB: number;
+  bothPerRow?: Uint32Array;
+  onlyAPerRow?: Uint32Array;
+  onlyBPerRow?: Uint32Array;
+}
+
+export interface SweepTensorResult {
+  name: string;
+  rows: number;
+  cols: number;
+  total: number;
+  /** kind 'counts': the k values and the exact kept count at each. */
+  ks?: number[];
+  keptCounts?: number[];
+  /** kind 'diff': one entry per requested pair, same order. */
+  diffs?: SweepDiff[];
+}
+
+export interface TargetKResult {
+  targetFraction: number;
+  k: number;
+  keptCount: number;
+  total: number;
+  keptFraction: number;
+  /** False when even kMax stays below the target (k = kMax then). */
+  reached: boolean;
+  /** False when a drop in kept count was seen between evaluated k values. */
+  monotone: boolean;
+  /** Model-wide counts computed (known ones excluded). */
+  evaluations: number;
+  note?: string;
+}
+
+export interface SweepDoneResult {
+  kind: SweepSpec['kind'];
+  elapsedMs: number;
+  /** kind 'counts': model-wide exact kept counts per k. */
+  ks?: number[];
+  keptCounts?: number[];
+  total?: number;
+  /** kind 'target'. */
+  target?: TargetKResult;
+}

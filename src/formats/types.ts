@@ -40,6 +40,8 @@ export interface Checkpoint {
   readonly extraFiles: ReadonlyMap<string, ByteSource>;
   /** Parsed config.json when present. */
   readonly config?: Record<string, unknown>;
+  /** Things a person should know about how the checkpoint was assembled (e.g. files ignored). */
+  readonly warnings?: readonly string[];
 }
 
 export type PairStatus = 'pruned' | 'new' | 'only-pretrained' | 'shape-mismatch' | 'not-float';

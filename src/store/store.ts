@@ -2,7 +2,7 @@
 // built from slices with named actions. It holds ids, k, selection, progress and small per-tensor
 // summaries only: weights and masks never enter it (they live in the worker and engine/results-cache).
 import { createStore } from 'zustand/vanilla';
-import type { BackendChoice, BackendUsed, PairSummary, Progress, Scope, TensorSummary } from '../engine/protocol';
+import type { BackendChoice, BackendUsed, PairSummary, Progress, Scope, SourceSpec, TensorSummary } from '../engine/protocol';
 import type { SelectionRule } from '../core/types';
 
 export type RunState = 'idle' | 'loading' | 'running' | 'done' | 'error';
@@ -14,6 +14,9 @@ export interface PairSlice {
   /** Bumped on every successful open: results of an older pair are never shown as current. */
   pairVersion: number;
   setPair(pair: PairSummary | null): void;
+  /** Where the current pair came from (file handles or URLs, no bulk data): the eval worker opens it too. */
+  pairSources: { pretrained: SourceSpec; finetuned: SourceSpec } | null;
+  setPairSources(sources: { pretrained: SourceSpec; finetuned: SourceSpec } | null): void;
 }
 
 export interface RunSlice {
@@ -27,7 +30,12 @@ export interface RunSlice {
   progress: Progress | null;
   /** Wall time of the last run, load included (ms). */
   elapsedMs: number | null;
+  /** Kept and total entries of the last finished run, as the worker counted them; null until one finishes. */
+  keptCount: number | null;
+  totalCount: number | null;
   error: string | null;
+  /** A non-fatal message a person should read (e.g. an ignored URL parameter); null when none. */
+  notice: string | null;
   /** Per-tensor results of the current (k, rule): small objects keyed by tensor name. */
   summaries: Record<string, TensorSummary>;
   /** k and rule the summaries belong to; views compare them with k/rule before presenting anything. */
@@ -42,9 +50,10 @@ export interface RunSlice {
   setState(state: RunState, error?: string | null): void;
   setBackend(backend: BackendUsed | null, reason: string): void;
   setProgress(progress: Progress | null): void;
+  setNotice(notice: string | null): void;
   beginRun(k: number, rule: SelectionRule): void;
   addSummary(summary: TensorSummary): void;
-  finishRun(elapsedMs: number, backend: BackendUsed): void;
+  finishRun(elapsedMs: number, backend: BackendUsed, counts?: { keptCount: number; total: number }): void;
 }
 
 export interface SelectionSlice {
@@ -70,6 +79,8 @@ type Set = (partial: Partial<AppState> | ((s: AppState) => Partial<AppState>)) =
 const pairSlice = (set: Set): PairSlice => ({
   pair: null,
   pairVersion: 0,
+  pairSources: null,
+  setPairSources: (pairSources) => set({ pairSources }),
   setPair: (pair) =>
     set((s) => ({
       pair,
@@ -94,7 +105,10 @@ const runSlice = (set: Set): RunSlice => ({
   backendReason: '',
   progress: null,
   elapsedMs: null,
+  keptCount: null,
+  totalCount: null,
   error: null,
+  notice: null,
   summaries: {},
   summariesK: null,
   summariesRule: null,
@@ -106,6 +120,7 @@ const runSlice = (set: Set): RunSlice => ({
   setState: (state, error = null) => set({ state, error }),
   setBackend: (backend, backendReason) => set({ backend, backendReason }),
   setProgress: (progress) => set({ progress }),
+  setNotice: (notice) => set({ notice }),
   beginRun: (k, rule) =>
     set((s) => ({
       state: 'running',
@@ -114,6 +129,8 @@ const runSlice = (set: Set): RunSlice => ({
       summariesK: k,
       summariesRule: rule,
       progress: null,
+      keptCount: null,
+      totalCount: null,
       resultVersion: s.resultVersion + 1,
     })),
   addSummary: (summary) =>
@@ -123,7 +140,15 @@ const runSlice = (set: Set): RunSlice => ({
         ? {}
         : { summaries: { ...s.summaries, [summary.name]: summary }, resultVersion: s.resultVersion + 1 },
     ),
-  finishRun: (elapsedMs, backend) => set({ state: 'done', elapsedMs, backend, progress: null }),
+  finishRun: (elapsedMs, backend, counts) =>
+    set({
+      state: 'done',
+      elapsedMs,
+      backend,
+      progress: null,
+      keptCount: counts?.keptCount ?? null,
+      totalCount: counts?.total ?? null,
+    }),
 });
 
 const selectionSlice = (set: Set): SelectionSlice => ({

@@ -1,0 +1,136 @@
+// Node-side I/O for the CLI: checkpoints from paths, files as ByteSinks, output folders.
+import { openAsBlob } from 'node:fs';
+import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { openCheckpointFromFiles } from '../formats/checkpoint';
+import { FormatError, type Checkpoint } from '../formats/types';
+import type { ByteSink } from '../export/sink';
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeFsError(path: string, error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return `${path}: not found`;
+  if (code === 'EACCES' || code === 'EPERM') return `${path}: permission denied`;
+  if (code === 'ENOTDIR') return `${path}: a parent of it is a file, not a folder`;
+  if (code === 'EEXIST') return `${path}: already exists and is not a folder`;
+  if (code === 'EROFS') return `${path}: read-only file system`;
+  if (code === 'ENOSPC') return `${path}: no space left on the device`;
+  return `${path}: ${messageOf(error)}`;
+}
+
+async function fileEntry(path: string): Promise<{ file: Blob; path: string }> {
+  return { file: await openAsBlob(path), path };
+}
+
+/**
+ * Opens a checkpoint given as a .safetensors file, a model.safetensors.index.json or a Hugging Face folder.
+ * Reads are lazy (file-backed Blobs): only headers are read here.
+ */
+export async function openCheckpointPath(input: string, role: string): Promise<Checkpoint> {
+  const path = resolve(input);
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new FormatError(`${role} checkpoint ${describeFsError(input, error)}`);
+  }
+  const label = input;
+  if (info.isDirectory()) {
+    const names = (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+    return openCheckpointFromFiles(await Promise.all(names.map((name) => fileEntry(join(path, name)))), label);
+  }
+  if (path.endsWith('.index.json')) {
+    // The index and its folder's other files (shards, config, tokenizer), but not a single-file model beside it.
+    const dir = dirname(path);
+    const names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name !== 'model.safetensors' && (e.name === basename(path) || !e.name.endsWith('.index.json')))
+      .map((e) => e.name);
+    return openCheckpointFromFiles(await Promise.all(names.map((name) => fileEntry(join(dir, name)))), label);
+  }
+  if (!path.endsWith('.safetensors')) {
+    throw new FormatError(`${role} checkpoint ${input}: expected a .safetensors file, a model.safetensors.index.json or a folder`);
+  }
+  return openCheckpointFromFiles([await fileEntry(path)], label);
+}
+
+/** Creates the folder (and parents); a clear error when it cannot. */
+export async function ensureDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (error) {
+    throw new Error(`cannot create output folder ${describeFsError(path, error)}`);
+  }
+  // mkdir succeeds on an existing folder we may not write into: probe it.
+  const probe = join(path, `.kenviz-write-test-${process.pid}`);
+  let handle: FileHandle;
+  try {
+    handle = await open(probe, 'w');
+  } catch (error) {
+    throw new Error(`cannot write into output folder ${describeFsError(path, error)}`);
+  }
+  await handle.close();
+  const { unlink } = await import('node:fs/promises');
+  await unlink(probe);
+}
+
+export interface FileSink extends ByteSink {
+  readonly path: string;
+  bytesWritten: number;
+  close(): Promise<void>;
+}
+
+/** A file written front to back; small chunks are gathered up to 8 MiB so they don't each hit the disk. */
+export async function fileSink(path: string): Promise<FileSink> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'w');
+  } catch (error) {
+    throw new Error(`cannot write ${describeFsError(path, error)}`);
+  }
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const writeAll = async (bytes: Uint8Array) => {
+    let done = 0;
+    try {
+      while (done < bytes.byteLength) {
+        const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done);
+        done += bytesWritten;
+      }
+    } catch (error) {
+      throw new Error(`cannot write ${describeFsError(path, error)}`);
+    }
+  };
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const joined = Buffer.concat(pending.splice(0), pendingBytes);
+    pendingBytes = 0;
+    await writeAll(joined);
+  };
+  const sink: FileSink = {
+    path,
+    bytesWritten: 0,
+    async write(chunk) {
+      sink.bytesWritten += chunk.byteLength;
+      if (chunk.byteLength >= 1 << 20) {
+        await flush();
+        await writeAll(chunk);
+        return;
+      }
+      // Copy: the producer may reuse its buffer once the write resolves.
+      pending.push(chunk.slice());
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= 8 << 20) await flush();
+    },
+    async close() {
+      try {
+        await flush();
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+  return sink;
+}

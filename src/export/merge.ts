@@ -1,0 +1,84 @@
+// Rule 8 on raw bytes: every merged entry is a byte-exact copy of either the fine-tuned element or the
+// base element (the pre-trained one in the fine-tuned dtype), so F16/BF16/F64 models re-encode exactly.
+import type { TensorSelection } from '../core/types';
+import { getBit, packedLength, setBit } from './bits';
+
+/**
+ * Which entries take the fine-tuned value (KEN-SPEC rule 8): mask 1 and a non-zero fine-tuned value, or
+ * any entry of a row kept whole by policy (exact zeros included).
+ */
+export function takesFineBits(selection: TensorSelection, fine: Float32Array): Uint8Array {
+  const { rows, cols, maskBits } = selection;
+  const out = new Uint8Array(packedLength(rows * cols));
+  const whole = new Uint8Array(rows);
+  for (const row of selection.wholeRows) whole[row.rowIndex] = 1;
+  for (let rowIndex = 0; rowIndex < rows; rowIndex++) {
+    const start = rowIndex * cols;
+    if (whole[rowIndex]) {
+      for (let i = start; i < start + cols; i++) setBit(out, i);
+      continue;
+    }
+    for (let i = start; i < start + cols; i++) {
+      // -0.0 !== 0 is false, so both zeros take the pre-trained value as the reference does.
+      if (getBit(maskBits, i) && fine[i] !== 0) setBit(out, i);
+    }
+  }
+  return out;
+}
+
+function elementsEqual(a: Uint8Array, b: Uint8Array, offset: number, elementSize: number): boolean {
+  for (let j = 0; j < elementSize; j++) if (a[offset + j] !== b[offset + j]) return false;
+  return true;
+}
+
+export interface MergeResult {
+  merged: Uint8Array;
+  /** Entries whose merged bytes differ from the base: what a subnetwork must store. */
+  diffBits: Uint8Array;
+  diffCount: number;
+}
+
+/**
+ * Merged bytes = fine where takesFine (all entries when takesFine is null) else base, plus the entries
+ * that differ from base. Without a base the merged tensor is the fine-tuned one and nothing is diffed.
+ */
+export function mergeBytes(
+  fineRaw: Uint8Array,
+  baseRaw: Uint8Array | null,
+  takesFine: Uint8Array | null,
+  elementSize: number,
+  count: number,
+): MergeResult {
+  const diffBits = new Uint8Array(packedLength(count));
+  if (!baseRaw) return { merged: fineRaw, diffBits, diffCount: 0 };
+  const merged = takesFine ? baseRaw.slice() : fineRaw;
+  let diffCount = 0;
+  for (let i = 0, offset = 0; i < count; i++, offset += elementSize) {
+    if (takesFine && !getBit(takesFine, i)) continue;
+    if (elementsEqual(fineRaw, baseRaw, offset, elementSize)) continue;
+    if (takesFine) for (let j = 0; j < elementSize; j++) merged[offset + j] = fineRaw[offset + j];
+    setBit(diffBits, i);
+    diffCount++;
+  }
+  return { merged, diffBits, diffCount };
+}
+
+/** Bytes of the elements whose diff bit is set, in index order. */
+export function gatherElements(raw: Uint8Array, diffBits: Uint8Array, diffCount: number, elementSize: number, count: number): Uint8Array {
+  const out = new Uint8Array(diffCount * elementSize);
+  let position = 0;
+  for (let i = 0; i < count; i++) {
+    if (!getBit(diffBits, i)) continue;
+    for (let j = 0, from = i * elementSize; j < elementSize; j++) out[position++] = raw[from + j];
+  }
+  return out;
+}
+
+/** Writes values (in index order) over base at the positions whose bit is set. */
+export function scatterElements(base: Uint8Array, bits: Uint8Array, values: Uint8Array, elementSize: number, count: number): void {
+  let position = 0;
+  for (let i = 0; i < count; i++) {
+    if (!getBit(bits, i)) continue;
+    for (let j = 0, to = i * elementSize; j < elementSize; j++) base[to + j] = values[position++];
+  }
+}

@@ -1,0 +1,395 @@
+// The one export pipeline the app and the CLI share, so both write the same bytes. Pass 1 reads each
+// fine-tuned tensor (and its pre-trained base), selects, merges by rule 8 and streams masks and the pruned
+// model; it keeps only 1 bit per parameter (where the model differs from pre-trained). Pass 2 streams the
+// subnetwork, whose header needs pass 1's counts, re-reading fine-tuned tensors one at a time.
+import { selectByRule } from '../core/rules';
+import type { SelectionRule, TensorSelection, WholeRow } from '../core/types';
+import { decodeToFloat32, dtypeSize } from '../formats/dtype';
+import { readMetadata, readTensorBytes } from '../formats/safetensors';
+import type { Checkpoint, TensorInfo, TensorPair } from '../formats/types';
+import { popcount, getBit } from './bits';
+import { encodeFloat32As } from './encode';
+import { Fnv1a64 } from './fnv';
+import { gatherElements, mergeBytes, takesFineBits } from './merge';
+import { planExport, scopeLabel, type PlannedTensor, type Scope } from './plan';
+import { SafetensorsWriter, safetensorsFileSize, type TensorEntry } from './safetensors-writer';
+import type { ByteSink } from './sink';
+import {
+  bitsName,
+  FINGERPRINT_NOTE,
+  META,
+  SUBNETWORK_FORMAT,
+  SUBNETWORK_VERSION,
+  valuesName,
+  wholeName,
+  type SubnetworkPlan,
+  type SubnetworkTensor,
+} from './subnetwork-format';
+
+export interface SelectTask {
+  name: string;
+  rows: number;
+  cols: number;
+  k: number;
+  rule: SelectionRule;
+  seed: number;
+  fine: Float32Array;
+  pre: Float32Array;
+}
+
+/** Computes one tensor's selection: the core in this thread, or a worker pool (CLI, browser). */
+export type Selector = (task: SelectTask) => Promise<TensorSelection>;
+
+export const coreSelector: Selector = (task) =>
+  Promise.resolve(selectByRule(task.rule, task.fine, task.pre, task.rows, task.cols, task.k, task.seed, task.name));
+
+export interface ExportSettings {
+  k: number;
+  scope: Scope;
+  rule: SelectionRule;
+  seed?: number;
+  /** What computed the selections, for the report ('cpu', 'cpu x4 workers', 'webgpu'). */
+  backend: string;
+}
+
+export interface ExportSinks {
+  masks?: ByteSink;
+  model?: ByteSink;
+  subnetwork?: ByteSink;
+}
+
+export interface ExportProgress {
+  phase: 'prune' | 'subnetwork';
+  tensorsDone: number;
+  tensorsTotal: number;
+  paramsDone: number;
+  paramsTotal: number;
+  current?: string;
+}
+
+export interface ExportInput {
+  pairs: readonly TensorPair[];
+  /** Fine-tuned tensor names in checkpoint order (the pruned model keeps it). */
+  fineOrder: readonly string[];
+  pretrainedLabel: string;
+  finetunedLabel: string;
+  /** `__metadata__` for the pruned model (the fine-tuned file's). */
+  modelMetadata: Record<string, string>;
+  /** Small text files of the fine-tuned folder carried inside the subnetwork (config.json). */
+  inlineFiles?: Record<string, string>;
+}
+
+export interface TensorReport {
+  name: string;
+  status: string;
+  /** Pruned by KEN in this export (status 'pruned' and in scope). */
+  pruned: boolean;
+  dtype: string;
+  shape: number[];
+  k: number | null;
+  /** Entries with mask 1 (whole rows included); for tensors not pruned every entry counts as kept. */
+  kept: number;
+  total: number;
+  keptFraction: number;
+  wholeRows: WholeRow[];
+  /** Mean |fine-tuned - pre-trained| over kept / reset entries; null when there are none or no pre-trained side. */
+  meanAbsDeltaKept: number | null;
+  meanAbsDeltaReset: number | null;
+  subnetworkEncoding: string;
+  subnetworkValues: number;
+}
+
+export interface ExportReport {
+  format: 'kenviz-report';
+  version: 1;
+  pretrained: string;
+  finetuned: string;
+  k: number;
+  scope: string;
+  rule: SelectionRule;
+  seed: number;
+  backend: string;
+  totals: {
+    tensors: number;
+    prunedTensors: number;
+    params: number;
+    prunedParams: number;
+    keptInPruned: number;
+    keptFractionPruned: number;
+    wholeRows: number;
+    finetunedBytes: number;
+    modelBytes: number | null;
+    masksBytes: number | null;
+    subnetworkBytes: number | null;
+  };
+  timings: { selectMs: number; pruneMs: number; subnetworkMs: number; totalMs: number };
+  tensors: TensorReport[];
+  /** Pre-trained tensors with no fine-tuned counterpart: not in the pruned model. */
+  onlyPretrained: string[];
+}
+
+export interface ExportOptions {
+  settings: ExportSettings;
+  sinks: ExportSinks;
+  selector?: Selector;
+  onProgress?(progress: ExportProgress): void;
+  /** Called after each tensor of pass 1 (for streaming summaries). */
+  onTensor?(report: TensorReport): void;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    const error = new Error('The export was cancelled.');
+    error.name = 'AbortError';
+    throw error;
+  }
+}
+
+/** The pre-trained tensor's bytes in the fine-tuned dtype: raw when dtypes match, else converted. */
+export async function baseBytesOf(base: TensorInfo, fineDtype: TensorInfo['dtype'], signal?: AbortSignal): Promise<{ raw: Uint8Array; base: Uint8Array }> {
+  const raw = await readTensorBytes(base, signal);
+  if (base.dtype === fineDtype) return { raw, base: raw };
+  const what = `${base.source.name}: tensor "${base.name}"`;
+  return { raw, base: encodeFloat32As(fineDtype, decodeToFloat32(base.dtype, raw, what), what) };
+}
+
+/** Folds one base tensor into the pre-trained fingerprint (same order and fields in export and apply). */
+export function fingerprintTensor(hash: Fnv1a64, name: string, dtype: string, shape: readonly number[], raw: Uint8Array): void {
+  hash.updateText(`${name}\u0000${dtype}\u0000${JSON.stringify(shape)}\u0000`).update(raw);
+}
+
+function meanOrNull(sum: number, count: number): number | null {
+  return count > 0 ? sum / count : null;
+}
+
+interface Pass1Entry {
+  tensor: PlannedTensor;
+  encoding: SubnetworkTensor['encoding'];
+  diffBits: Uint8Array | null;
+  diffCount: number;
+}
+
+export function modelEntries(plan: readonly PlannedTensor[]): TensorEntry[] {
+  return plan.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape }));
+}
+
+export function maskEntries(plan: readonly PlannedTensor[]): TensorEntry[] {
+  return plan.filter((t) => t.prune).map((t) => ({ name: t.name, dtype: 'U8', shape: t.shape }));
+}
+
+/** Runs the export: writes whichever of masks / model / subnetwork have a sink, returns the report. */
+export async function runExport(input: ExportInput, options: ExportOptions): Promise<ExportReport> {
+  const { settings, sinks, signal } = options;
+  const now = options.now ?? (() => performance.now());
+  const selector = options.selector ?? coreSelector;
+  const seed = settings.seed ?? 0;
+  const startedAt = now();
+  const plan = planExport(input.pairs, input.fineOrder, settings.scope);
+  const paramsTotal = plan.reduce((sum, t) => sum + t.count, 0);
+
+  const masksWriter = sinks.masks ? new SafetensorsWriter(sinks.masks, maskEntries(plan)) : null;
+  const modelWriter = sinks.model ? new SafetensorsWriter(sinks.model, modelEntries(plan), input.modelMetadata) : null;
+  await masksWriter?.begin();
+  await modelWriter?.begin();
+
+  const fingerprint = new Fnv1a64();
+  const contentHash = new Fnv1a64();
+  const pass1: Pass1Entry[] = [];
+  const tensors: TensorReport[] = [];
+  let selectMs = 0;
+  let paramsDone = 0;
+
+  for (const [index, tensor] of plan.entries()) {
+    throwIfAborted(signal);
+    options.onProgress?.({ phase: 'prune', tensorsDone: index, tensorsTotal: plan.length, paramsDone, paramsTotal, current: tensor.name });
+    const elementSize = dtypeSize(tensor.dtype);
+    const fineRaw = await readTensorBytes(tensor.fine, signal);
+    const based = tensor.base ? await baseBytesOf(tensor.base, tensor.dtype, signal) : null;
+    const what = `${tensor.fine.source.name}: tensor "${tensor.name}"`;
+
+    let selection: TensorSelection | null = null;
+    let takesFine: Uint8Array | null = null;
+    let sumKept = 0;
+    let sumReset = 0;
+    let keptCount = tensor.count;
+    if (tensor.prune && tensor.base && based) {
+      const fine = decodeToFloat32(tensor.dtype, fineRaw, what);
+      const pre = decodeToFloat32(tensor.base.dtype, based.raw, `${tensor.base.source.name}: tensor "${tensor.base.name}"`);
+      const selectStart = now();
+      selection = await selector({ name: tensor.name, rows: tensor.rows, cols: tensor.cols, k: settings.k, rule: settings.rule, seed, fine, pre });
+      selectMs += now() - selectStart;
+      throwIfAborted(signal);
+      if (selection.rows !== tensor.rows || selection.cols !== tensor.cols) {
+        throw new Error(`${what}: the selection is ${selection.rows} x ${selection.cols}, the tensor ${tensor.rows} x ${tensor.cols}`);
+      }
+      takesFine = takesFineBits(selection, fine);
+      keptCount = selection.keptCount;
+      for (let i = 0; i < tensor.count; i++) {
+        const delta = Math.abs(fine[i] - pre[i]);
+        if (getBit(selection.maskBits, i)) sumKept += delta;
+        else sumReset += delta;
+      }
+      if (masksWriter) {
+        const maskBytes = new Uint8Array(tensor.count);
+        for (let i = 0; i < tensor.count; i++) maskBytes[i] = getBit(selection.maskBits, i);
+        await masksWriter.writeTensor(tensor.name, maskBytes);
+      }
+    }
+
+    const { merged, diffBits, diffCount } = mergeBytes(fineRaw, based ? based.base : null, takesFine, elementSize, tensor.count);
+    await modelWriter?.writeTensor(tensor.name, merged);
+
+    // The smaller of diff and whole; a tensor equal to its base costs nothing.
+    let encoding: SubnetworkTensor['encoding'] = 'whole';
+    if (based) {
+      const diffBytes = Math.ceil(tensor.count / 8) + diffCount * elementSize;
+      if (diffCount === 0) encoding = 'base';
+      else if (tensor.prune || diffBytes < tensor.count * elementSize) encoding = 'diff';
+    }
+    if (sinks.subnetwork) {
+      if (encoding !== 'whole' && tensor.base && based) fingerprintTensor(fingerprint, tensor.base.name, tensor.base.dtype, tensor.base.shape, based.raw);
+      if (encoding === 'diff') contentHash.update(diffBits).update(gatherElements(merged, diffBits, diffCount, elementSize, tensor.count));
+      else if (encoding === 'whole') contentHash.update(merged);
+      pass1.push({ tensor, encoding, diffBits: encoding === 'diff' ? diffBits : null, diffCount });
+    }
+
+    const resetCount = tensor.count - keptCount;
+    const report: TensorReport = {
+      name: tensor.name,
+      status: tensor.status,
+      pruned: tensor.prune,
+      dtype: tensor.dtype,
+      shape: [...tensor.shape],
+      k: selection ? settings.k : null,
+      kept: keptCount,
+      total: tensor.count,
+      keptFraction: tensor.count > 0 ? keptCount / tensor.count : 1,
+      wholeRows: selection ? [...selection.wholeRows] : [],
+      meanAbsDeltaKept: selection ? meanOrNull(sumKept, keptCount) : null,
+      meanAbsDeltaReset: selection ? meanOrNull(sumReset, resetCount) : null,
+      subnetworkEncoding: encoding,
+      subnetworkValues: encoding === 'diff' ? diffCount : encoding === 'whole' ? tensor.count : 0,
+    };
+    tensors.push(report);
+    options.onTensor?.(report);
+    paramsDone += tensor.count;
+  }
+  await masksWriter?.finish();
+  await modelWriter?.finish();
+  const pruneMs = now() - startedAt;
+
+  let subnetworkBytes: number | null = null;
+  const subnetworkStart = now();
+  if (sinks.subnetwork) {
+    subnetworkBytes = await writeSubnetwork(sinks.subnetwork, pass1, input, settings, fingerprint.hex(), contentHash.hex(), options);
+  }
+  const subnetworkMs = now() - subnetworkStart;
+
+  const pruned = tensors.filter((t) => t.pruned);
+  const prunedParams = pruned.reduce((sum, t) => sum + t.total, 0);
+  const keptInPruned = pruned.reduce((sum, t) => sum + t.kept, 0);
+  const finetunedBytes = plan.reduce((sum, t) => sum + t.fine.byteLength, 0);
+  return {
+    format: 'kenviz-report',
+    version: 1,
+    pretrained: input.pretrainedLabel,
+    finetuned: input.finetunedLabel,
+    k: settings.k,
+    scope: scopeLabel(settings.scope),
+    rule: settings.rule,
+    seed,
+    backend: settings.backend,
+    totals: {
+      tensors: tensors.length,
+      prunedTensors: pruned.length,
+      params: paramsTotal,
+      prunedParams,
+      keptInPruned,
+      keptFractionPruned: prunedParams > 0 ? keptInPruned / prunedParams : 1,
+      wholeRows: pruned.reduce((sum, t) => sum + t.wholeRows.length, 0),
+      finetunedBytes,
+      modelBytes: modelWriter ? sizeOf(modelEntries(plan), input.modelMetadata) : null,
+      masksBytes: masksWriter ? sizeOf(maskEntries(plan)) : null,
+      subnetworkBytes,
+    },
+    timings: { selectMs, pruneMs, subnetworkMs, totalMs: now() - startedAt },
+    tensors,
+    onlyPretrained: input.pairs.filter((p) => p.status === 'only-pretrained').map((p) => p.name),
+  };
+}
+
+function sizeOf(entries: TensorEntry[], metadata?: Record<string, string>): number {
+  return safetensorsFileSize(entries, metadata);
+}
+
+async function writeSubnetwork(
+  sink: ByteSink,
+  pass1: readonly Pass1Entry[],
+  input: ExportInput,
+  settings: ExportSettings,
+  fingerprintHex: string,
+  contentHex: string,
+  options: ExportOptions,
+): Promise<number> {
+  const entries: TensorEntry[] = [];
+  const planTensors: SubnetworkTensor[] = [];
+  for (const { tensor, encoding, diffCount } of pass1) {
+    const described: SubnetworkTensor = { name: tensor.name, dtype: tensor.dtype, shape: [...tensor.shape], encoding };
+    if (encoding !== 'whole' && tensor.base) {
+      described.pretrainedName = tensor.base.name;
+      described.pretrainedDtype = tensor.base.dtype;
+    }
+    if (encoding === 'diff') {
+      described.valueCount = diffCount;
+      entries.push({ name: bitsName(tensor.name), dtype: 'U8', shape: [Math.ceil(tensor.count / 8)] });
+      entries.push({ name: valuesName(tensor.name), dtype: tensor.dtype, shape: [diffCount] });
+    } else if (encoding === 'whole') {
+      entries.push({ name: wholeName(tensor.name), dtype: tensor.dtype, shape: [...tensor.shape] });
+    }
+    planTensors.push(described);
+  }
+  const subnetworkPlan: SubnetworkPlan = { modelMetadata: input.modelMetadata, files: input.inlineFiles ?? {}, tensors: planTensors };
+  const metadata: Record<string, string> = {
+    [META.format]: SUBNETWORK_FORMAT,
+    [META.version]: SUBNETWORK_VERSION,
+    [META.k]: String(settings.k),
+    [META.scope]: scopeLabel(settings.scope),
+    [META.rule]: settings.rule,
+    [META.seed]: String(settings.seed ?? 0),
+    [META.fingerprint]: fingerprintHex,
+    [META.fingerprintNote]: FINGERPRINT_NOTE,
+    [META.contentHash]: contentHex,
+    [META.plan]: JSON.stringify(subnetworkPlan),
+  };
+  const writer = new SafetensorsWriter(sink, entries, metadata);
+  await writer.begin();
+  const paramsTotal = pass1.reduce((sum, e) => sum + e.tensor.count, 0);
+  let paramsDone = 0;
+  for (const [index, { tensor, encoding, diffBits, diffCount }] of pass1.entries()) {
+    throwIfAborted(options.signal);
+    options.onProgress?.({ phase: 'subnetwork', tensorsDone: index, tensorsTotal: pass1.length, paramsDone, paramsTotal, current: tensor.name });
+    paramsDone += tensor.count;
+    if (encoding === 'base') continue;
+    // Pass 1 kept only the diff bits: the values are re-read and, for pruned tensors, equal the fine-tuned ones.
+    const fineRaw = await readTensorBytes(tensor.fine, options.signal);
+    if (encoding === 'whole') {
+      await writer.writeTensor(wholeName(tensor.name), fineRaw);
+      continue;
+    }
+    if (!diffBits) throw new Error(`tensor "${tensor.name}": diff bits missing`);
+    if (popcount(diffBits, tensor.count) !== diffCount) throw new Error(`tensor "${tensor.name}": diff count changed`);
+    await writer.writeTensor(bitsName(tensor.name), diffBits);
+    await writer.writeTensor(valuesName(tensor.name), gatherElements(fineRaw, diffBits, diffCount, dtypeSize(tensor.dtype), tensor.count));
+  }
+  await writer.finish();
+  return safetensorsFileSize(entries, metadata);
+}
+
+/** The fine-tuned file's `__metadata__` (first shard), so the pruned model carries the same. */
+export async function fineMetadataOf(checkpoint: Checkpoint, signal?: AbortSignal): Promise<Record<string, string>> {
+  const first = checkpoint.tensors.values().next();
+  if (first.done) return {};
+  return readMetadata(first.value.source, signal);
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { TensorMeta, TensorSummary } from '../../engine/protocol';
+import { cellState, layerBars, layoutModelGrid } from './model-grid';
+
+function meta(name: string, layer: number | null, matrixType: string, status: TensorMeta['status'] = 'pruned'): TensorMeta {
+  return { name, key: name, status, shape: [4, 4], dtype: 'F32', rows: 4, cols: 4, params: 16, layer, matrixType };
+}
+function summary(name: string, keptCount: number, total: number): TensorSummary {
+  return { name, k: 2, rule: 'ken', keptCount, total, meanAbsDeltaKept: 0.5, meanAbsDeltaReset: 0.1, wholeRows: [] };
+}
+
+describe('layoutModelGrid', () => {
+  // File order is string order (layer 10 before layer 2); the grid must be numeric.
+  const tensors = [
+    meta('emb.weight', null, 'emb.weight'),
+    meta('l.10.q.weight', 10, 'q.weight'),
+    meta('l.10.k.weight', 10, 'k.weight'),
+    meta('l.2.q.weight', 2, 'q.weight'),
+    meta('l.2.fc.weight', 2, 'fc.weight'),
+    meta('l.9.k.weight', 9, 'k.weight'),
+    meta('head.weight', null, 'head.weight', 'new'),
+  ];
+  const grid = layoutModelGrid(tensors);
+
+  it('orders layers numerically and matrix types by first appearance', () => {
+    expect(grid.layers).toEqual([2, 9, 10]);
+    expect(grid.matrixTypes).toEqual(['q.weight', 'k.weight', 'fc.weight']);
+  });
+
+  it('places each layer tensor at (layer row, type column)', () => {
+    expect(grid.layerCells.map((c) => [c.name, c.row, c.col])).toEqual([
+      ['l.10.q.weight', 2, 0],
+      ['l.10.k.weight', 2, 1],
+      ['l.2.q.weight', 0, 0],
+      ['l.2.fc.weight', 0, 2],
+      ['l.9.k.weight', 1, 1],
+    ]);
+  });
+
+  it('puts tensors without a layer in their own band, in pair order', () => {
+    expect(grid.otherCells.map((c) => [c.name, c.row, c.col])).toEqual([
+      ['emb.weight', 0, 0],
+      ['head.weight', 0, 1],
+    ]);
+  });
+
+  it('handles a pair with no layers at all', () => {
+    const g = layoutModelGrid([meta('a', null, 'a'), meta('b', null, 'b')]);
+    expect(g.layers).toEqual([]);
+    expect(g.matrixTypes).toEqual([]);
+    expect(g.otherCells.length).toBe(2);
+  });
+
+  it('gives the kept fraction per layer for one type, in layer order, null where not computed', () => {
+    const bars = layerBars(grid, 'q.weight', { 'l.2.q.weight': summary('l.2.q.weight', 4, 16) });
+    expect(bars).toEqual([
+      { layer: 2, name: 'l.2.q.weight', keptFraction: 0.25 },
+      { layer: 10, name: 'l.10.q.weight', keptFraction: null },
+    ]);
+  });
+});
+
+describe('cellState', () => {
+  it('reports kept fraction, kept-whole reasons and not-pruned tensors distinctly', () => {
+    expect(cellState(meta('a', 0, 't'), summary('a', 3, 12))).toMatchObject({ kind: 'kept', keptFraction: 0.25 });
+    expect(cellState(meta('a', 0, 't'), undefined)).toEqual({ kind: 'pending' });
+    expect(cellState(meta('a', 0, 't', 'new'), undefined)).toEqual({ kind: 'kept-whole', reason: 'new', summary: null });
+    expect(cellState(meta('a', 0, 't', 'shape-mismatch'), undefined)).toMatchObject({ kind: 'kept-whole', reason: 'shape-mismatch' });
+    expect(cellState(meta('a', 0, 't', 'not-float'), undefined)).toEqual({ kind: 'not-pruned', reason: 'not-float' });
+    expect(cellState(meta('a', 0, 't', 'only-pretrained'), undefined)).toEqual({ kind: 'not-pruned', reason: 'only-pretrained' });
+  });
+});

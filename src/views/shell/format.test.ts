@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { formatBackend, formatBytes, formatCount, formatDuration, formatPercent } from './format';
+import { describePicked } from './dropFiles';
+
+describe('shell formatting', () => {
+  it('counts, durations and percentages read like the status line', () => {
+    expect([formatCount(950), formatCount(12_300), formatCount(1_594_883), formatCount(110_000_000)]).toEqual(['950', '12.3k', '1.59M', '110M']);
+    expect([formatDuration(420), formatDuration(1234), formatDuration(83_000)]).toEqual(['0.42 s', '1.2 s', '1 min 23 s']);
+    expect(formatPercent(0.43712)).toBe('43.7%');
+    expect(formatPercent(NaN)).toBe('–');
+    expect(formatBytes(6_387_684)).toBe('6.1 MB');
+  });
+
+  it('names the backend with the worker count the engine reports', () => {
+    expect(formatBackend('cpu', 'CPU pool (4 workers): no WebGPU adapter')).toBe('CPU (4 workers)');
+    expect(formatBackend('cpu', 'CPU pool (1 worker): CPU chosen')).toBe('CPU (1 worker)');
+    expect(formatBackend('cpu', '')).toBe('CPU');
+    expect(formatBackend('webgpu', 'WebGPU on SwiftShader')).toBe('WebGPU');
+  });
+
+  it('describes picked files by their common folder', () => {
+    const file = new Blob([]) as File;
+    expect(describePicked([{ file, path: 'model.safetensors' }])).toBe('model.safetensors');
+    expect(describePicked([{ file, path: 'ft/model.safetensors' }, { file, path: 'ft/config.json' }])).toBe('ft/ (2 files)');
+    expect(describePicked([{ file, path: 'a.safetensors' }, { file, path: 'b.safetensors' }])).toBe('2 files');
+  });
+});
