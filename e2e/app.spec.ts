@@ -8,6 +8,8 @@ import { formatCount, formatPercent } from '../src/views/shell/format';
 const isWebgpuProject = () => test.info().project.name === 'webgpu';
 
 test('opens on the demo pair and reports the kept count the core computes at k = 64', async ({ page }) => {
+  // SwiftShader runs WebGPU on the CPU: the full demo run at k = 64 takes a while there.
+  test.setTimeout(300_000);
   const app = new AppPage(page);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -28,31 +30,22 @@ test.describe('shell interactions', () => {
   // UI behaviour does not depend on the backend; SwiftShader time is spent on the smoke test only.
   test.skip(() => isWebgpuProject(), 'covered on cpu-fallback');
 
-  test('every view has a tab that shows it', async ({ page }) => {
+  test('tabs switch views; the pair table lists every tensor with status and kept share, a click opens Matrix', async ({ page }) => {
     const app = new AppPage(page);
-    await app.open();
-    await app.waitForDone(64);
-    for (const view of ['pair', 'model', 'matrix', 'neuron', 'compare', 'export', 'eval'] as const) {
+    // A small k keeps the run short: these checks are about the shell, not KEN's cost.
+    await app.open('?k=4');
+    await app.waitForDone(4);
+    for (const view of ['model', 'matrix', 'neuron', 'compare', 'export', 'eval', 'pair'] as const) {
       await app.tab(view).click();
       await expect(app.tab(view)).toHaveAttribute('aria-selected', 'true');
       await expect(page.locator('#view-panel')).toHaveAttribute('aria-labelledby', `tab-${view}`);
     }
-  });
-
-  test('the pair table lists every tensor with its status and kept share; a click opens it in Matrix', async ({ page }) => {
-    const app = new AppPage(page);
-    await app.open();
-    await app.waitForDone(64);
-    await app.tab('pair').click();
-    const rows = app.pairTable.locator('tbody tr');
-    // 73 fine-tuned tensors + the ones only in the pre-trained checkpoint.
-    await expect(rows).not.toHaveCount(0);
     await expect(app.pairRow('classifier.weight')).toHaveAttribute('data-status', 'new');
     await expect(app.pairRow('classifier.weight').getByTestId('kept-cell')).toHaveText('100.0%');
     const query = app.pairRow('bert.encoder.layer.0.attention.self.query.weight');
     await expect(query).toHaveAttribute('data-status', 'pruned');
     await expect(query.getByTestId('kept-cell')).toHaveText(/^\d+\.\d%$/);
-    const { kept, total } = await expectedTotals(64);
+    const { kept, total } = await expectedTotals(4);
     await expect(page.getByTestId('kept-total')).toHaveText(formatPercent(kept / total));
     await query.click();
     await expect(app.tab('matrix')).toHaveAttribute('aria-selected', 'true');
@@ -60,36 +53,30 @@ test.describe('shell interactions', () => {
     await expect(query).toHaveClass(/selected/);
   });
 
-  test('changing k re-runs KEN and the newest k wins; an invalid k shows why and runs nothing', async ({ page }) => {
+  test('changing k re-runs KEN and the newest k wins; an invalid k shows why and runs nothing; Cancel stops a run', async ({ page }) => {
     const app = new AppPage(page);
-    await app.open();
-    await app.waitForDone(64);
-    await app.setK(8);
-    await app.setK(16);
-    const status = await app.waitForDone(16);
-    expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(16));
+    await app.open('?k=4');
+    await app.waitForDone(4);
+    await app.setK(2);
+    await app.setK(3);
+    let status = await app.waitForDone(3);
+    expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(3));
     await app.setK(0);
     await expect(app.kProblem).toContainText('k must be a whole number of at least 1');
     await expect(app.kInput).toHaveAttribute('aria-invalid', 'true');
     await expect(app.status).toHaveAttribute('data-state', 'done');
-    await expect(app.status).toHaveAttribute('data-k', '16');
+    await expect(app.status).toHaveAttribute('data-k', '3');
     await app.setK('2.5');
     await expect(app.kProblem).toBeVisible();
-    await app.setK(16);
-    await expect(app.kProblem).toHaveCount(0);
-  });
-
-  test('a run can be cancelled and the app stays usable', async ({ page }) => {
-    const app = new AppPage(page);
-    await app.open();
-    await app.waitForDone(64);
+    // A large k runs long enough to be cancelled.
     await app.setK(768);
+    await expect(app.kProblem).toHaveCount(0);
     await expect(app.status).toHaveAttribute('data-state', 'running');
     await page.getByTestId('ken-cancel').click();
     await app.expectState('idle');
-    await app.setK(32);
-    const status = await app.waitForDone(32);
-    expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(32));
+    await app.setK(2);
+    status = await app.waitForDone(2);
+    expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(2));
   });
 
   test('forcing WebGPU where there is none says so instead of failing silently', async ({ page }) => {

@@ -1,5 +1,5 @@
 // Loading pairs: files, a folder, URL fields, URL parameters, and bad inputs that must name the file
-// and leave the previous pair usable.
+// and leave the previous pair usable. Small k values keep the runs short: loading is under test here.
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { AppPage } from './pages/AppPage';
@@ -9,48 +9,7 @@ import { DEMO_DIR, expectedTotals } from './pages/expected';
 const demoFiles = (side: 'pretrained' | 'finetuned') =>
   ['model.safetensors', 'config.json', 'vocab.txt'].map((name) => join(DEMO_DIR, side, name));
 
-test.beforeEach(async ({ page }) => {
-  const app = new AppPage(page);
-  await app.open('?k=32');
-  await app.waitForDone(32);
-});
-
-test('files picked with the file chooser load and run', async ({ page }) => {
-  const app = new AppPage(page);
-  const load = new LoadPanelPage(page);
-  const before = await app.snapshot();
-  await load.chooseFiles('pretrained', demoFiles('pretrained'));
-  await load.chooseFiles('finetuned', demoFiles('finetuned'));
-  await expect(load.picked('pretrained')).toHaveText('3 files');
-  await load.loadButton.click();
-  const status = await app.waitForDone(32, { minPairVersion: before.pairVersion + 1 });
-  expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(32));
-});
-
-test('a folder picked with the folder chooser loads and runs', async ({ page }) => {
-  const app = new AppPage(page);
-  const load = new LoadPanelPage(page);
-  const before = await app.snapshot();
-  await load.chooseFolder('pretrained', join(DEMO_DIR, 'pretrained'));
-  await load.chooseFolder('finetuned', join(DEMO_DIR, 'finetuned'));
-  await expect(load.picked('finetuned')).toContainText('finetuned/');
-  await load.loadButton.click();
-  const status = await app.waitForDone(32, { minPairVersion: before.pairVersion + 1 });
-  expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(32));
-});
-
-test('URL fields load a pair from the server (single files)', async ({ page }) => {
-  const app = new AppPage(page);
-  const load = new LoadPanelPage(page);
-  const before = await app.snapshot();
-  await load.fillUrl('pretrained', '/demo/pretrained/model.safetensors');
-  await load.fillUrl('finetuned', '/demo/finetuned/model.safetensors');
-  await load.loadButton.click();
-  const status = await app.waitForDone(32, { minPairVersion: before.pairVersion + 1 });
-  expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(32));
-});
-
-test('URL parameters load, set k and run on open', async ({ page }) => {
+test('URL parameters load a pair, set k and run on open', async ({ page }) => {
   const app = new AppPage(page);
   await app.open('?pretrained=/demo/pretrained/&finetuned=/demo/finetuned/model.safetensors&k=5');
   const status = await app.waitForDone(5);
@@ -58,40 +17,96 @@ test('URL parameters load, set k and run on open', async ({ page }) => {
   await expect(page.getByTestId('pair-labels')).toContainText('/demo/finetuned/model.safetensors');
 });
 
-test('a file that is not safetensors shows an error naming it; the previous pair keeps working', async ({ page }) => {
+test('a URL parameter that does not load says which URL failed, and the demo pair is one click away', async ({ page }) => {
   const app = new AppPage(page);
   const load = new LoadPanelPage(page);
-  const before = await app.snapshot();
-  await load.chooseFiles('pretrained', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('{"not": "safetensors"}') });
-  await load.chooseFiles('finetuned', demoFiles('finetuned'));
-  await load.loadButton.click();
+  await app.open('?pretrained=/demo/nowhere/model.safetensors&finetuned=/demo/finetuned/&k=2');
   await app.expectState('error');
-  await expect(app.error).toContainText('broken.safetensors');
-  expect((await app.snapshot()).pairVersion).toBe(before.pairVersion);
-  await app.setK(16);
-  const status = await app.waitForDone(16);
-  expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(16));
-});
-
-test('a file of another format is refused by name', async ({ page }) => {
-  const app = new AppPage(page);
-  const load = new LoadPanelPage(page);
-  await load.chooseFiles('pretrained', { name: 'pytorch_model.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('PK\u0003\u0004') });
-  await load.chooseFiles('finetuned', demoFiles('finetuned'));
-  await load.loadButton.click();
-  await app.expectState('error');
-  await expect(app.error).toContainText('pytorch_model.bin');
-});
-
-test('a URL that does not exist shows an error naming it', async ({ page }) => {
-  const app = new AppPage(page);
-  const load = new LoadPanelPage(page);
-  const before = await app.snapshot();
-  await load.fillUrl('pretrained', '/demo/missing/model.safetensors');
-  await load.fillUrl('finetuned', '/demo/finetuned/model.safetensors');
-  await load.loadButton.click();
-  await app.expectState('error');
-  await expect(app.error).toContainText('/demo/missing/model.safetensors');
+  await expect(app.error).toContainText('/demo/nowhere/model.safetensors');
+  await expect(load.demoButton).toBeVisible();
   await load.demoButton.click();
-  await app.waitForDone(32, { minPairVersion: before.pairVersion + 1 });
+  const status = await app.waitForDone(2);
+  expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(2));
+});
+
+test.describe('with the demo pair open', () => {
+  test.beforeEach(async ({ page }) => {
+    const app = new AppPage(page);
+    await app.open('?k=2');
+    await app.waitForDone(2);
+  });
+
+  test('files from the file chooser, a folder from the folder chooser, and dropped files load and run', async ({ page }) => {
+    const app = new AppPage(page);
+    const load = new LoadPanelPage(page);
+    const expected = await expectedTotals(2);
+    let before = await app.snapshot();
+    await load.chooseFiles('pretrained', demoFiles('pretrained'));
+    await load.chooseFiles('finetuned', demoFiles('finetuned'));
+    await expect(load.picked('pretrained')).toHaveText('3 files');
+    await load.loadButton.click();
+    let status = await app.waitForDone(2, { minPairVersion: before.pairVersion + 1 });
+    expect({ kept: status.kept, total: status.total }).toEqual(expected);
+
+    before = status;
+    await load.chooseFolder('pretrained', join(DEMO_DIR, 'pretrained'));
+    await load.chooseFolder('finetuned', join(DEMO_DIR, 'finetuned'));
+    await expect(load.picked('finetuned')).toContainText('finetuned/');
+    await load.loadButton.click();
+    status = await app.waitForDone(2, { minPairVersion: before.pairVersion + 1 });
+    expect({ kept: status.kept, total: status.total }).toEqual(expected);
+
+    before = status;
+    await load.dropFromServer('pretrained', ['/demo/pretrained/model.safetensors', '/demo/pretrained/config.json']);
+    await load.dropFromServer('finetuned', ['/demo/finetuned/model.safetensors', '/demo/finetuned/config.json']);
+    await expect(load.picked('pretrained')).toHaveText('2 files');
+    await load.loadButton.click();
+    status = await app.waitForDone(2, { minPairVersion: before.pairVersion + 1 });
+    expect({ kept: status.kept, total: status.total }).toEqual(expected);
+  });
+
+  test('URL fields load a pair from the server', async ({ page }) => {
+    const app = new AppPage(page);
+    const load = new LoadPanelPage(page);
+    const before = await app.snapshot();
+    await load.fillUrl('pretrained', '/demo/pretrained/model.safetensors');
+    await load.fillUrl('finetuned', '/demo/finetuned/');
+    await load.loadButton.click();
+    const status = await app.waitForDone(2, { minPairVersion: before.pairVersion + 1 });
+    expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(2));
+  });
+
+  test('bad inputs show an error naming the file or URL; the previous pair keeps working', async ({ page }) => {
+    const app = new AppPage(page);
+    const load = new LoadPanelPage(page);
+    const before = await app.snapshot();
+    const badInputs = [
+      { name: 'broken.safetensors', buffer: Buffer.from('{"not": "safetensors"}') },
+      // A plausible header length with the header cut short.
+      { name: 'truncated.safetensors', buffer: Buffer.concat([Buffer.from([0x40, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{"a":')]) },
+      { name: 'pytorch_model.bin', buffer: Buffer.from('PK\u0003\u0004') },
+    ];
+    await load.chooseFiles('finetuned', demoFiles('finetuned'));
+    for (const bad of badInputs) {
+      await load.chooseFiles('pretrained', { ...bad, mimeType: 'application/octet-stream' });
+      await load.loadButton.click();
+      await app.expectState('error');
+      await expect(app.error).toContainText(bad.name);
+      // Back to a known state so the next bad input's error is its own.
+      await app.setK(3);
+      await app.waitForDone(3);
+      await app.setK(2);
+      await app.waitForDone(2);
+    }
+    await load.fillUrl('pretrained', '/demo/missing/model.safetensors');
+    await load.fillUrl('finetuned', '/demo/finetuned/model.safetensors');
+    await load.loadButton.click();
+    await app.expectState('error');
+    await expect(app.error).toContainText('/demo/missing/model.safetensors');
+    // The demo pair is still the open one, and it still runs.
+    expect((await app.snapshot()).pairVersion).toBe(before.pairVersion);
+    await app.setK(3);
+    const status = await app.waitForDone(3);
+    expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(3));
+  });
 });

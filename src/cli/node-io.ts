@@ -1,6 +1,6 @@
 // Node-side I/O for the CLI: checkpoints from paths, files as ByteSinks, output folders.
 import { openAsBlob } from 'node:fs';
-import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openCheckpointFromFiles } from '../formats/checkpoint';
 import { FormatError, type Checkpoint } from '../formats/types';
@@ -56,10 +56,31 @@ export async function openCheckpointPath(input: string, role: string): Promise<C
   return openCheckpointFromFiles([await fileEntry(path)], label);
 }
 
+/**
+ * mkdir -p by hand: Node's recursive mkdir never settles on some paths (e.g. under /proc), and a CLI
+ * must fail, not hang. Each level is one plain mkdir.
+ */
+async function makeDirs(path: string, depth: number): Promise<void> {
+  try {
+    await mkdir(path);
+    return;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'EEXIST') {
+      if ((await stat(path)).isDirectory()) return;
+      throw error;
+    }
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path || depth > 64) throw error;
+  }
+  await makeDirs(dirname(path), depth + 1);
+  await mkdir(path);
+}
+
 /** Creates the folder (and parents); a clear error when it cannot. */
 export async function ensureDir(path: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true });
+    await makeDirs(resolve(path), 0);
   } catch (error) {
     throw new Error(`cannot create output folder ${describeFsError(path, error)}`);
   }
@@ -72,7 +93,6 @@ export async function ensureDir(path: string): Promise<void> {
     throw new Error(`cannot write into output folder ${describeFsError(path, error)}`);
   }
   await handle.close();
-  const { unlink } = await import('node:fs/promises');
   await unlink(probe);
 }
 

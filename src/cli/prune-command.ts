@@ -2,7 +2,7 @@
 // the subnetwork and the report through the shared export pipeline.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import { checkK, SELECTION_RULES } from '../core/rules';
 import type { SelectionRule } from '../core/types';
 import { runExport, fineMetadataOf, type ExportProgress, type ExportReport } from '../export/pipeline';
@@ -78,6 +78,7 @@ export async function runPrune(argv: readonly string[], log: (line: string) => v
   const inlineFiles: Record<string, string> = {};
   if (configSource) inlineFiles['config.json'] = new TextDecoder().decode(await configSource.read(0, configSource.size));
   let report: ExportReport;
+  let failed = true;
   try {
     log(`pruning ${finetunedPath} against ${pretrainedPath} at k = ${k} (${rule}, scope ${args.options.get('scope') ?? 'all'}) on ${workers} worker thread(s)`);
     report = await runExport(
@@ -96,9 +97,12 @@ export async function runPrune(argv: readonly string[], log: (line: string) => v
         onProgress: progressPrinter(log),
       },
     );
+    failed = false;
   } finally {
     await pool.close();
     await Promise.allSettled([masks.close(), model.close(), subnetwork.close()]);
+    // Half-written outputs must not pass for results.
+    if (failed) await Promise.allSettled([masks.path, model.path, subnetwork.path].map((path) => unlink(path)));
   }
   for (const [name, source] of finetuned.extraFiles) {
     await writeFile(join(out, 'model', name), await source.read(0, source.size));

@@ -38,16 +38,14 @@ export interface FastDensityOptions {
   readonly windowH?: number;
   /** Box width in bandwidths (sources lie within half of it from their box centre). */
   readonly boxWidthH?: number;
-  /** Target bound on the per-source Taylor remainder, in units of one kernel peak. */
-  readonly taylorTolerance?: number;
   /** Multiplies the error bound: tests set it huge to force every density through the exact recheck. */
   readonly boundScale?: number;
 }
 
-const DEFAULT_WINDOW_H = 6;
+const DEFAULT_WINDOW_H = 5;
 const DEFAULT_BOX_WIDTH_H = 1;
-const DEFAULT_TAYLOR_TOLERANCE = 1e-9;
-const MAX_TERMS = 48;
+/** Taylor terms per box (addBoxExpansion is unrolled for exactly this many). */
+const TERMS = 12;
 
 function lnFactorial(p: number): number {
   let s = 0;
@@ -68,26 +66,27 @@ export function taylorRemainderBound(r: number, vMax: number, terms: number): nu
 
 /** Reusable buffers of the fast path, grown on demand (one per worker / tensor loop). */
 export class DensityWorkspace {
-  boxOf = new Int32Array(0);
-  offset = new Float64Array(0);
   moments = new Float64Array(0);
   boxCount = new Int32Array(0);
   nonEmpty = new Int32Array(0);
   gauss = new Float64Array(0);
+  sums = new Float64Array(0);
+  prefix = new Int32Array(0);
   /** Densities recomputed exactly because their bound straddled a rounding boundary (statistics). */
   rechecks = 0;
 
-  ensure(n: number, boxes: number, terms: number, gaussLength: number): void {
-    if (this.boxOf.length < n) {
-      this.boxOf = new Int32Array(n);
-      this.offset = new Float64Array(n);
-    }
+  ensure(boxes: number, terms: number, gaussLength: number): void {
     if (this.boxCount.length < boxes) {
       this.boxCount = new Int32Array(boxes);
+      this.prefix = new Int32Array(boxes + 1);
       this.nonEmpty = new Int32Array(boxes);
     }
     if (this.moments.length < boxes * terms) this.moments = new Float64Array(boxes * terms);
     if (this.gauss.length < gaussLength) this.gauss = new Float64Array(gaussLength);
+  }
+
+  ensureTargets(k: number): void {
+    if (this.sums.length < k) this.sums = new Float64Array(k);
   }
 }
 
@@ -110,11 +109,11 @@ export function roundedDensitiesFast(
   out: Float64Array,
   ws: DensityWorkspace,
   options: FastDensityOptions = {},
+  sortedValues?: Float64Array,
 ): void {
   const n = row.length;
   const windowH = options.windowH ?? DEFAULT_WINDOW_H;
   const boxWidthH = options.boxWidthH ?? DEFAULT_BOX_WIDTH_H;
-  const tolerance = options.taylorTolerance ?? DEFAULT_TAYLOR_TOLERANCE;
   const boundScale = options.boundScale ?? 1;
 
   const step = (max - min) / (k - 1);
@@ -125,51 +124,80 @@ export function roundedDensitiesFast(
   const lastLattice = (k - 1) * perStep;
   const boxes = Math.round(lastLattice / perBox) + 1;
 
-  // Pass 1: box and offset (in bandwidths) of every source.
-  ws.ensure(n, boxes, 1, 1);
-  const boxOf = ws.boxOf;
-  const offset = ws.offset;
-  let maxOffset = 0;
-  for (let i = 0; i < n; i++) {
-    const s = (row[i] - min) / h;
-    let b = Math.round(s / lambda / perBox);
-    if (b < 0) b = 0;
-    else if (b >= boxes) b = boxes - 1;
-    const t = s - b * perBox * lambda;
-    boxOf[i] = b;
-    offset[i] = t;
-    const a = Math.abs(t);
-    if (a > maxOffset) maxOffset = a;
-  }
-
-  // Fewest Taylor terms that meet the tolerance for this row's largest offset.
-  const reach = windowH + maxOffset; // box centres farther than this from a target are dropped
-  let terms = 1;
-  let taylorBound = taylorRemainderBound(maxOffset, reach, terms);
-  while (taylorBound > tolerance && terms < MAX_TERMS) {
-    terms++;
-    taylorBound = taylorRemainderBound(maxOffset, reach, terms);
-  }
-  const reachLattice = Math.floor(reach / lambda);
-  ws.ensure(n, boxes, terms, reachLattice + 1);
+  ws.ensure(boxes, TERMS, 1);
+  ws.ensureTargets(k);
+  const values = sortedValues ?? Float64Array.from(row).sort();
+  const terms = TERMS;
   const moments = ws.moments;
   const boxCount = ws.boxCount;
-  const gauss = ws.gauss;
   moments.fill(0, 0, boxes * terms);
   boxCount.fill(0, 0, boxes);
 
-  // Pass 2: moments A_p = sum e^(-t^2/2) t^p / p!.
-  for (let i = 0; i < n; i++) {
-    const t = offset[i];
-    const base = boxOf[i] * terms;
-    boxCount[boxOf[i]]++;
-    let term = Math.exp(-(t * t) / 2);
-    moments[base] += term;
-    for (let p = 1; p < terms; p++) {
-      term = (term * t) / p;
-      moments[base + p] += term;
+  // Moments A_p = sum e^(-t^2/2) t^p / p! per box, t = offset from the box centre in bandwidths.
+  // Sorted sources arrive box by box, so the sums stay in locals until the box changes.
+  let maxOffset = 0;
+  let box = -1;
+  let m0 = 0, m1 = 0, m2 = 0, m3 = 0, m4 = 0, m5 = 0, m6 = 0, m7 = 0, m8 = 0, m9 = 0, m10 = 0, m11 = 0;
+  let count = 0;
+  const boxScale = 1 / (lambda * perBox);
+  for (let i = 0; i <= n; i++) {
+    let b = -2;
+    let t = 0;
+    if (i < n) {
+      const position = (values[i] - min) / h;
+      b = Math.round(position * boxScale);
+      if (b < 0) b = 0;
+      else if (b >= boxes) b = boxes - 1;
+      t = position - b * perBox * lambda;
+      const a = t < 0 ? -t : t;
+      if (a > maxOffset) maxOffset = a;
     }
+    if (b !== box) {
+      if (box >= 0) {
+        const base = box * terms;
+        moments[base] += m0; moments[base + 1] += m1; moments[base + 2] += m2; moments[base + 3] += m3;
+        moments[base + 4] += m4; moments[base + 5] += m5; moments[base + 6] += m6; moments[base + 7] += m7;
+        moments[base + 8] += m8; moments[base + 9] += m9; moments[base + 10] += m10; moments[base + 11] += m11;
+        boxCount[box] += count;
+      }
+      if (i === n) break;
+      box = b;
+      m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = m8 = m9 = m10 = m11 = 0;
+      count = 0;
+    }
+    count++;
+    let w = Math.exp(-(t * t) / 2);
+    m0 += w;
+    w *= t;
+    m1 += w;
+    w = (w * t) / 2;
+    m2 += w;
+    w = (w * t) / 3;
+    m3 += w;
+    w = (w * t) / 4;
+    m4 += w;
+    w = (w * t) / 5;
+    m5 += w;
+    w = (w * t) / 6;
+    m6 += w;
+    w = (w * t) / 7;
+    m7 += w;
+    w = (w * t) / 8;
+    m8 += w;
+    w = (w * t) / 9;
+    m9 += w;
+    w = (w * t) / 10;
+    m10 += w;
+    w = (w * t) / 11;
+    m11 += w;
   }
+
+  // Fixed Taylor order (unrolled in addBoxExpansion); its remainder bound uses this row's largest offset.
+  const reach = windowH + maxOffset; // box centres farther than this from a target are dropped
+  const taylorBound = taylorRemainderBound(maxOffset, reach, terms);
+  const reachLattice = Math.floor(reach / lambda);
+  ws.ensure(boxes, terms, reachLattice + 1);
+  const gauss = ws.gauss;
   const nonEmpty = ws.nonEmpty;
   let nonEmptyCount = 0;
   for (let b = 0; b < boxes; b++) if (boxCount[b] > 0) nonEmpty[nonEmptyCount++] = b;
@@ -184,27 +212,35 @@ export function roundedDensitiesFast(
   const positionError = ULP_HALF * (8 * ((max - min) + largest) / h + 20 + 4 * reach);
   const magnitude = Math.exp((maxOffset * maxOffset) / 2);
   const roundingError = (magnitude * (4 * terms + n + 300) + n + 6) * ULP_HALF;
-  const sumBound = 2 * n * (Math.exp(-(windowH * windowH) / 2) + taylorBound + 0.61 * positionError + roundingError);
+  // Dropped boxes are counted per target below (sources outside reach, e^(-W^2/2) each at most).
+  const sumBound = 2 * n * (taylorBound + 0.61 * positionError + roundingError);
+  const dropBound = 2 * Math.exp(-(windowH * windowH) / 2);
   const norm = 1 / (n * h * SQRT_2PI);
   const normBound = norm * sumBound * boundScale;
+  const normDropBound = norm * dropBound * boundScale;
+  // prefix[b] = sources in boxes < b.
+  const prefix = ws.prefix;
+  prefix[0] = 0;
+  for (let b = 0; b < boxes; b++) prefix[b + 1] = prefix[b] + boxCount[b];
 
-  let first = 0; // first non-empty box within reach of the current target
+  // Box by box, add the box's expansion to every target within reach. Each target's Horner chain is
+  // independent of the next one's, so the CPU overlaps them (a target-outer loop is latency-bound).
+  const sums = ws.sums;
+  sums.fill(0, 0, k);
+  for (let e = 0; e < nonEmptyCount; e++) {
+    const b = nonEmpty[e];
+    const centre = b * perBox;
+    const jLo = Math.max(0, Math.ceil((centre - reachLattice) / perStep));
+    const jHi = Math.min(k - 1, Math.floor((centre + reachLattice) / perStep));
+    addBoxExpansion(moments, b * terms, centre, perStep, lambda, gauss, sums, jLo, jHi);
+  }
   for (let j = 0; j < k; j++) {
-    const centre = j * perStep;
-    while (first < nonEmptyCount && nonEmpty[first] * perBox < centre - reachLattice) first++;
-    let sum = 0;
-    for (let e = first; e < nonEmptyCount; e++) {
-      const b = nonEmpty[e];
-      const m = centre - b * perBox;
-      if (m < -reachLattice) break;
-      const u = m * lambda;
-      const base = b * terms;
-      let poly = moments[base + terms - 1];
-      for (let p = terms - 2; p >= 0; p--) poly = poly * u + moments[base + p];
-      sum += gauss[m < 0 ? -m : m] * poly;
-    }
+    const sum = sums[j];
     const density = norm * sum;
-    const bound = normBound + Math.abs(density) * 8 * ULP_HALF * boundScale;
+    const bLo = Math.max(0, Math.ceil((j * perStep - reachLattice) / perBox));
+    const bHi = Math.min(boxes - 1, Math.floor((j * perStep + reachLattice) / perBox));
+    const dropped = bHi < bLo ? n : n - (prefix[bHi + 1] - prefix[bLo]);
+    const bound = normBound + normDropBound * dropped + Math.abs(density) * 8 * ULP_HALF * boundScale;
     const low = roundHalfEven(density - bound);
     const high = roundHalfEven(density + bound);
     if (low === high) {
@@ -213,5 +249,38 @@ export function roundedDensitiesFast(
       out[j] = roundHalfEven(densityExact(row, gridValue(min, max, k, j), h));
       ws.rechecks++;
     }
+  }
+}
+
+/** sums[j] += e^(-u^2/2) * sum_p A_p u^p for targets jLo..jHi, u = (j * perStep - centre) * lambda. */
+function addBoxExpansion(
+  a: Float64Array,
+  base: number,
+  centre: number,
+  perStep: number,
+  lambda: number,
+  gauss: Float64Array,
+  sums: Float64Array,
+  jLo: number,
+  jHi: number,
+): void {
+  const a0 = a[base], a1 = a[base + 1], a2 = a[base + 2], a3 = a[base + 3], a4 = a[base + 4];
+  const a5 = a[base + 5], a6 = a[base + 6], a7 = a[base + 7], a8 = a[base + 8], a9 = a[base + 9];
+  const a10 = a[base + 10], a11 = a[base + 11];
+  for (let j = jLo; j <= jHi; j++) {
+    const m = j * perStep - centre;
+    const u = m * lambda;
+    let p = a11 * u + a10;
+    p = p * u + a9;
+    p = p * u + a8;
+    p = p * u + a7;
+    p = p * u + a6;
+    p = p * u + a5;
+    p = p * u + a4;
+    p = p * u + a3;
+    p = p * u + a2;
+    p = p * u + a1;
+    p = p * u + a0;
+    sums[j] += gauss[m < 0 ? -m : m] * p;
   }
 }

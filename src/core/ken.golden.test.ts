@@ -6,9 +6,8 @@ import { GOLDEN_DIR, loadGoldenMasksU8, loadGoldenPair, type GoldenTensor } from
 import { nodeFileSource } from '../formats/node/file-source';
 import { openSafetensors, readTensorFloat32 } from '../formats/safetensors';
 import { getBit, popcount } from './bits';
-import { finishTensor, gridPoint, kenRowDetails, mergeTensor, planTensor, selectTensor } from './ken';
-import { densityExact } from './density';
-import { powNegFifth, roundHalfEven } from './numpy';
+import { finishTensor, kenRowDetails, mergeTensor, planTensor, selectTensor } from './ken';
+import { powNegFifth } from './numpy';
 import type { TensorSelection, WholeRowReason } from './types';
 
 interface Counts {
@@ -50,11 +49,12 @@ async function loadMerged(file: string): Promise<Map<string, Float32Array>> {
   }
 }
 
-function ulpOf(value: number): number {
+/** The next double below a positive finite value. */
+function nextDown(value: number): number {
   const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(value));
-  view.setBigUint64(0, view.getBigUint64(0) + 1n);
-  return view.getFloat64(0) - Math.abs(value);
+  view.setFloat64(0, value);
+  view.setBigUint64(0, view.getBigUint64(0) - 1n);
+  return view.getFloat64(0);
 }
 
 function f32Bits(value: number): number {
@@ -115,26 +115,32 @@ describe.each(manifest.cases)('golden case $case', (c) => {
       expect(popcount(sel.maskBits, 0, t.rows * t.cols)).toBe(sel.keptCount);
       expect(Array.from(sel.keptPerRow).reduce((a, b) => a + b, 0)).toBe(sel.keptCount);
 
-      // The exact-density path and the GPU split (plan + densityExact + finish) give the same bits.
-      const viaExact = selectTensor(t.fine, t.rows, t.cols, k, { densityMethod: 'exact' });
-      expect(viaExact.maskBits).toEqual(sel.maskBits);
+      // The reference row by row, and the GPU split (planTensor + reference densities + finishTensor).
+      // bert-slices' big rows cost n * k Gaussian terms each in the reference: there every 16th row is
+      // checked against kenRowDetails, and finishTensor runs at k = 64 only.
+      const heavy = c.case === 'bert-slices';
       const plan = planTensor(t.fine, t.rows, t.cols, k);
-      const rounded = new Int32Array(t.rows * k);
+      const runFinish = !heavy || k === 64;
+      const rounded = new Float64Array(runFinish ? t.rows * k : 0);
       for (let r = 0; r < t.rows; r++) {
-        if (plan.wholeReason[r] !== null) continue;
-        const row = t.fine.subarray(r * t.cols, (r + 1) * t.cols);
-        for (let j = 0; j < k; j++) rounded[r * k + j] = roundHalfEven(densityExact(row, gridPoint(plan, r, j), plan.bandwidth[r]));
-      }
-      expect(finishTensor(t.fine, plan, rounded).maskBits).toEqual(sel.maskBits);
-
-      // The reference, row by row.
-      for (let r = 0; r < t.rows; r++) {
+        if (heavy && r % 16 !== 0 && !runFinish) continue;
         const d = kenRowDetails(t.fine.subarray(r * t.cols, (r + 1) * t.cols), k);
+        expect(d.wholeReason, `${t.name} row ${r}`).toBe(plan.wholeReason[r]);
+        if (runFinish && d.wholeReason === null) rounded.set(d.roundedDensity64, r * k);
         for (let col = 0; col < t.cols; col++) {
           if (d.keep[col] !== Number(getBit(sel.maskBits, r * t.cols + col))) {
             throw new Error(`${c.case} ${t.name} k=${k} row ${r} col ${col}: kenRowDetails ${d.keep[col]} != selectTensor`);
           }
         }
+      }
+      if (runFinish) {
+        const finished = finishTensor(t.fine, plan, rounded);
+        expect(finished.maskBits).toEqual(sel.maskBits);
+        expect(finished.wholeRows).toEqual(sel.wholeRows);
+        expect(finished.keptPerRow).toEqual(sel.keptPerRow);
+      }
+      if (t.cols <= 64) {
+        expect(selectTensor(t.fine, t.rows, t.cols, k, { densityMethod: 'exact' }).maskBits).toEqual(sel.maskBits);
       }
 
       if (merged) {
@@ -168,9 +174,9 @@ describe.each(detailsFiles)('details $file', ({ caseName, file }) => {
       // The bandwidth is (1.06 * std) * n ** -0.2 with CPython-on-glibc's pow (numpy.ts). The details
       // files' generator used a pow one ULP lower for n = 7 and n = 64, so allow exactly that much here;
       // every rounded density, visit order and mask below is still compared exactly.
-      const wantBandwidth = Number(want.bandwidth_float64);
-      expect(d.bandwidth, where).toBe(Math.abs((1.06 * d.std) * powNegFifth(d.n)));
-      expect(Math.abs(d.bandwidth - wantBandwidth), where).toBeLessThanOrEqual(ulpOf(wantBandwidth));
+      const pow = powNegFifth(d.n);
+      expect(d.bandwidth, where).toBe(Math.abs((1.06 * d.std) * pow));
+      expect([d.bandwidth, Math.abs((1.06 * d.std) * nextDown(pow))], where).toContain(Number(want.bandwidth_float64));
       expect([d.grid[0], d.grid[d.k - 1]], where).toEqual(want.grid_first_last.map(Number));
       expect(Array.from(d.roundedDensity), where).toEqual(want.rounded_density);
       expect(Array.from(d.visitOrder), where).toEqual(want.visit_order);

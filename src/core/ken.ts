@@ -3,7 +3,7 @@
 // output; planTensor / gridPoint / densityExact / finishTensor split the work for the GPU path.
 import type { TensorSelection, WholeRow, WholeRowReason } from './types';
 import { stdF32, silvermanBandwidth, roundHalfEven } from './numpy';
-import { getBit, maskByteLength, setBit, setBitRange } from './bits';
+import { getBit, maskByteLength, setBitRange } from './bits';
 import {
   DensityWorkspace,
   densityExact,
@@ -262,7 +262,7 @@ function selectRows(
     visitOrderOf(source.array, source.offset, k, visitOrder, keys);
     const min = plan.min[r];
     const max = plan.max[r];
-    const kept = matchRow(row, k, visitOrder, (j) => gridValue(min, max, k, j), matchWs, (i) => setBit(maskBits, start + i));
+    const kept = matchRow(row, k, visitOrder, min, max, matchWs, maskBits, start);
     keptPerRow[r] = kept;
     keptCount += kept;
   }

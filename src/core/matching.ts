@@ -2,6 +2,8 @@
 // The row is sorted once by (value, index); "next alive" links skip taken entries, and a min-index
 // segment tree breaks ties among entries at equal float32 distance (lowest original index wins).
 
+import { gridValue } from './density';
+
 const fround = Math.fround;
 const NO_INDEX = 0x7fffffff;
 
@@ -13,7 +15,13 @@ function orderedBits(bits: number): number {
 
 /** Reusable buffers of the matcher, grown on demand. */
 export class MatchWorkspace {
-  keys = new Float64Array(0);
+  radixKeyA = new Uint32Array(0);
+  radixKeyB = new Uint32Array(0);
+  radixIndexA = new Int32Array(0);
+  radixIndexB = new Int32Array(0);
+  radixCounts = new Int32Array(1024);
+  gridF32 = new Float64Array(0);
+  lowerPosition = new Int32Array(0);
   sortedIndex = new Int32Array(0);
   sortedValue = new Float64Array(0);
   positionOf = new Int32Array(0);
@@ -24,8 +32,11 @@ export class MatchWorkspace {
   treeSize = 0;
 
   ensure(n: number): void {
-    if (this.keys.length < n) {
-      this.keys = new Float64Array(n);
+    if (this.radixKeyA.length < n) {
+      this.radixKeyA = new Uint32Array(n);
+      this.radixKeyB = new Uint32Array(n);
+      this.radixIndexA = new Int32Array(n);
+      this.radixIndexB = new Int32Array(n);
       this.sortedIndex = new Int32Array(n);
       this.sortedValue = new Float64Array(n);
       this.positionOf = new Int32Array(n);
@@ -41,55 +52,119 @@ export class MatchWorkspace {
 }
 
 /**
- * Sorts row positions by (value, index) into ws.sortedIndex / ws.sortedValue, -0 equal to 0.
- * Packs the order-preserving float32 bits and the index into one exactly representable double so the
- * native numeric sort does the work (a comparator sort is several times slower).
+ * Sorts row positions by (value, index) into ws.sortedIndex / ws.sortedValue, -0 equal to 0: an LSD
+ * radix sort (bytes of the order-preserving float32 bits, passes whose byte is constant skipped). It is
+ * stable, so equal values stay in index order, and faster than a comparison sort on rows of hundreds.
  */
 function sortRow(row: Float32Array, ws: MatchWorkspace): void {
   const n = row.length;
   const bits = new Uint32Array(row.buffer, row.byteOffset, n);
-  let indexBits = 0;
-  while (1 << indexBits < n) indexBits++;
-  if (indexBits <= 21) {
-    const scale = 2 ** indexBits;
-    const keys = ws.keys.subarray(0, n);
-    for (let i = 0; i < n; i++) keys[i] = orderedBits(bits[i]) * scale + i;
-    keys.sort();
-    for (let p = 0; p < n; p++) {
-      const key = keys[p];
-      const i = key % scale;
-      ws.sortedIndex[p] = i;
-      ws.sortedValue[p] = row[i] === 0 ? 0 : row[i];
+  const counts = ws.radixCounts; // 4 histograms of 256
+  counts.fill(0);
+  let srcKey = ws.radixKeyA;
+  let srcIdx = ws.radixIndexA;
+  let dstKey = ws.radixKeyB;
+  let dstIdx = ws.radixIndexB;
+  for (let i = 0; i < n; i++) {
+    const key = orderedBits(bits[i]);
+    srcKey[i] = key;
+    srcIdx[i] = i;
+    counts[key & 255]++;
+    counts[256 + ((key >>> 8) & 255)]++;
+    counts[512 + ((key >>> 16) & 255)]++;
+    counts[768 + (key >>> 24)]++;
+  }
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 256;
+    const shift = pass * 8;
+    if (counts[base + ((srcKey[0] >>> shift) & 255)] === n) continue; // every key has this byte
+    let total = 0;
+    for (let d = base; d < base + 256; d++) {
+      const c = counts[d];
+      counts[d] = total;
+      total += c;
     }
-  } else {
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => row[a] - row[b] || a - b);
-    for (let p = 0; p < n; p++) {
-      ws.sortedIndex[p] = order[p];
-      ws.sortedValue[p] = row[order[p]] === 0 ? 0 : row[order[p]];
+    for (let i = 0; i < n; i++) {
+      const key = srcKey[i];
+      const slot = counts[base + ((key >>> shift) & 255)]++;
+      dstKey[slot] = key;
+      dstIdx[slot] = srcIdx[i];
     }
+    const tk = srcKey;
+    srcKey = dstKey;
+    dstKey = tk;
+    const ti = srcIdx;
+    srcIdx = dstIdx;
+    dstIdx = ti;
+  }
+  const sortedIndex = ws.sortedIndex;
+  const sortedValue = ws.sortedValue;
+  for (let p = 0; p < n; p++) {
+    const i = srcIdx[p];
+    sortedIndex[p] = i;
+    const v = row[i];
+    sortedValue[p] = v === 0 ? 0 : v;
   }
 }
 
+function aliveAtOrRight(nextRight: Int32Array, p: number): number {
+  while (nextRight[p] !== p) {
+    const q = nextRight[nextRight[p]];
+    nextRight[p] = q;
+    p = q;
+  }
+  return p;
+}
+
+/** nextLeft is shifted by one (slot q + 1 stands for position q) so that slot 0 means "none". */
+function aliveAtOrLeft(nextLeft: Int32Array, p: number): number {
+  let q = p + 1;
+  while (nextLeft[q] !== q) {
+    const r = nextLeft[nextLeft[q]];
+    nextLeft[q] = r;
+    q = r;
+  }
+  return q - 1;
+}
+
+function minIndexIn(tree: Int32Array, size: number, lo: number, hi: number): number {
+  let best = NO_INDEX;
+  let l = lo + size;
+  let r = hi + size + 1;
+  while (l < r) {
+    if (l & 1) best = Math.min(best, tree[l++]);
+    if (r & 1) best = Math.min(best, tree[--r]);
+    l >>= 1;
+    r >>= 1;
+  }
+  return best;
+}
+
 /**
- * Runs the greedy matching of one row for grid points visited in `visitOrder` (grid values from
- * `gridAt`), then marks kept entries by value. Writes taken row indices (in the order taken) to
- * takenOut when given; calls keep(i) once per kept row index; returns the kept count.
- * The row must be finite and k <= n.
+ * Runs the greedy matching of one row for grid points (min..max, k points, rule 3) visited in
+ * `visitOrder`, then marks kept entries by value: sets bit maskOffset + i of maskBits for every kept
+ * row index i. Writes taken row indices (in the order taken) to takenOut when given. Returns the kept
+ * count. The row must be finite, min < max and k <= n.
  */
 export function matchRow(
   row: Float32Array,
   k: number,
   visitOrder: Int32Array,
-  gridAt: (j: number) => number,
+  min: number,
+  max: number,
   ws: MatchWorkspace,
-  keep: (index: number) => void,
+  maskBits: Uint8Array,
+  maskOffset: number,
   takenOut?: Int32Array,
 ): number {
   const n = row.length;
   ws.ensure(n);
+  if (ws.gridF32.length < k) {
+    ws.gridF32 = new Float64Array(k);
+    ws.lowerPosition = new Int32Array(k);
+  }
   sortRow(row, ws);
-  const { sortedIndex, sortedValue, positionOf, nextRight, nextLeft, tree, taken } = ws;
+  const { sortedIndex, sortedValue, positionOf, nextRight, nextLeft, tree, taken, gridF32, lowerPosition } = ws;
   const size = ws.treeSize;
   for (let p = 0; p < n; p++) {
     positionOf[sortedIndex[p]] = p;
@@ -103,68 +178,41 @@ export function matchRow(
   for (let p = n; p < size; p++) tree[size + p] = NO_INDEX;
   for (let t = size - 1; t >= 1; t--) tree[t] = Math.min(tree[2 * t], tree[2 * t + 1]);
 
-  const aliveAtOrRight = (p: number): number => {
-    while (nextRight[p] !== p) {
-      nextRight[p] = nextRight[nextRight[p]];
-      p = nextRight[p];
-    }
-    return p;
-  };
-  // Positions shifted by one so that 0 stands for "none".
-  const aliveAtOrLeft = (p: number): number => {
-    let q = p + 1;
-    while (nextLeft[q] !== q) {
-      nextLeft[q] = nextLeft[nextLeft[q]];
-      q = nextLeft[q];
-    }
-    return q - 1;
-  };
-  const minIndexIn = (lo: number, hi: number): number => {
-    let best = NO_INDEX;
-    let l = lo + size;
-    let r = hi + size + 1;
-    while (l < r) {
-      if (l & 1) best = Math.min(best, tree[l++]);
-      if (r & 1) best = Math.min(best, tree[--r]);
-      l >>= 1;
-      r >>= 1;
-    }
-    return best;
-  };
+  // The float32 grid is non-decreasing in j, so one merge walk finds every first position >= gf.
+  let position = 0;
+  for (let j = 0; j < k; j++) {
+    const gf = fround(gridValue(min, max, k, j));
+    gridF32[j] = gf;
+    while (position < n && sortedValue[position] < gf) position++;
+    lowerPosition[j] = position;
+  }
 
   for (let step = 0; step < k; step++) {
-    const gf = fround(gridAt(visitOrder[step]));
-    // First position with value >= gf.
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sortedValue[mid] < gf) lo = mid + 1;
-      else hi = mid;
-    }
-    const right = aliveAtOrRight(lo);
-    const left = aliveAtOrLeft(lo - 1);
+    const j = visitOrder[step];
+    const gf = gridF32[j];
+    const lower = lowerPosition[j];
+    const right = aliveAtOrRight(nextRight, lower);
+    const left = aliveAtOrLeft(nextLeft, lower - 1);
     // Float32 distance is monotone in the value on each side of gf, so equal-distance entries are contiguous.
     const distRight = right < n ? fround(sortedValue[right] - gf) : Infinity;
     const distLeft = left >= 0 ? fround(gf - sortedValue[left]) : Infinity;
-    const best = Math.min(distLeft, distRight);
+    const best = distLeft < distRight ? distLeft : distRight;
     let first = right;
     let last = left;
     if (distRight === best) last = lastWithin(sortedValue, n, right, gf, best);
     if (distLeft === best) first = firstWithin(sortedValue, left, gf, best);
-    let position: number;
-    if (first === last) {
-      position = first;
-    } else {
-      position = positionOf[minIndexIn(first, last)];
-    }
-    taken[position] = 1;
-    nextRight[position] = position + 1;
-    nextLeft[position + 1] = position;
-    let node = position + size;
+    const chosen = first === last ? first : positionOf[minIndexIn(tree, size, first, last)];
+    taken[chosen] = 1;
+    nextRight[chosen] = chosen + 1;
+    nextLeft[chosen + 1] = chosen;
+    // Remove the index from the min-tree; ancestors whose minimum came from elsewhere are unchanged.
+    let node = chosen + size;
+    const removed = tree[node];
     tree[node] = NO_INDEX;
-    for (node >>= 1; node >= 1; node >>= 1) tree[node] = Math.min(tree[2 * node], tree[2 * node + 1]);
-    if (takenOut) takenOut[step] = sortedIndex[position];
+    for (node >>= 1; node >= 1 && tree[node] === removed; node >>= 1) {
+      tree[node] = Math.min(tree[2 * node], tree[2 * node + 1]);
+    }
+    if (takenOut) takenOut[step] = sortedIndex[chosen];
   }
 
   // Rule 7: equal values are adjacent in sorted order; a run with any taken entry is kept whole.
@@ -175,7 +223,10 @@ export function matchRow(
     const value = sortedValue[start];
     while (end < n && sortedValue[end] === value) anyTaken |= taken[end++];
     if (anyTaken) {
-      for (let p = start; p < end; p++) keep(sortedIndex[p]);
+      for (let p = start; p < end; p++) {
+        const bit = maskOffset + sortedIndex[p];
+        maskBits[bit >> 3] |= 1 << (bit & 7);
+      }
       kept += end - start;
     }
     start = end;

@@ -165,3 +165,16 @@ describe("selectByRule: 'ken' delegates to core KEN", () => {
     }
   });
 });
+
+describe('nthSmallest', () => {
+  it('equals the sorted array at every index, duplicates included', async () => {
+    const { nthSmallest } = await import('./rules');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 60 }), (xs) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        for (let i = 0; i < xs.length; i++) expect(nthSmallest(Float64Array.from(xs), i)).toBe(sorted[i]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

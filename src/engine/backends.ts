@@ -33,7 +33,7 @@ export function createBackendResolver(pool: CpuPool): BackendResolver {
       try {
         return { backend: await startGpu(), reason: `WebGPU on ${adapter.description}${software}: WebGPU chosen` };
       } catch (error) {
-        throw new Error(`WebGPU was requested but could not start: ${(error as Error).message}`);
+        throw new Error(`WebGPU was requested but could not start: ${(error as Error).message}`, { cause: error });
       }
     }
     if (!adapter.available) return { backend: cpu, reason: `${cpuName}: ${adapter.reason}` };

@@ -63,12 +63,19 @@ export interface KenEngineClientOptions {
   pingEveryMs?: number;
 }
 
+/** Relative URLs are resolved against the page here: inside the worker they would resolve against the worker script. */
+function absoluteUrl(spec: SourceSpec): SourceSpec {
+  if (spec.kind !== 'url' || /^[a-z][a-z0-9+.-]*:/i.test(spec.url) || typeof location === 'undefined') return spec;
+  return { ...spec, url: new URL(spec.url, location.href).href };
+}
+
 const defaultCreateWorker = (): Worker =>
   new Worker(new URL('./ken.worker.ts', import.meta.url), { type: 'module', name: 'ken-engine' });
 
 export class KenEngineClient {
   private worker: Worker | null = null;
   private nextId = 1;
+  private activeRunId: number | null = null;
   private readonly pending = new Map<number, Pending>();
   private lastHeardAt = 0;
   private watchdog: ReturnType<typeof setInterval> | null = null;
@@ -84,7 +91,10 @@ export class KenEngineClient {
 
   /** Reads both checkpoints' headers and pairs their tensors. */
   open(pretrained: SourceSpec, finetuned: SourceSpec, onProgress?: (p: Progress) => void): Promise<PairSummary> {
-    return this.request<PairSummary>({ type: 'open', pretrained, finetuned }, (event) => {
+    // Opening a new pair cancels the run in progress (the worker does the same).
+    if (this.activeRunId !== null) this.settleCancelled(this.activeRunId);
+    const message = { type: 'open' as const, pretrained: absoluteUrl(pretrained), finetuned: absoluteUrl(finetuned) };
+    return this.request<PairSummary>(message, (event) => {
       if (event.type === 'progress') onProgress?.(event.progress);
       else if (event.type === 'opened') return { value: event.summary };
       return undefined;
@@ -93,7 +103,11 @@ export class KenEngineClient {
 
   /** Starts a run; a new run cancels the previous one in the worker. */
   run(options: RunOptions, handlers: RunHandlers = {}): RunHandle {
+    // The worker cancels the previous run when this one arrives; settle it here too, so events it had
+    // already sent never reach its handlers once a newer run has started.
+    if (this.activeRunId !== null) this.settleCancelled(this.activeRunId);
     const id = this.nextId++;
+    this.activeRunId = id;
     const done = this.request<RunResult>(
       { type: 'run', options },
       (event) => {
@@ -117,6 +131,10 @@ export class KenEngineClient {
       },
       id,
     );
+    const clear = () => {
+      if (this.activeRunId === id) this.activeRunId = null;
+    };
+    done.then(clear, clear);
     return {
       id,
       done,
@@ -126,11 +144,18 @@ export class KenEngineClient {
 
   /** Stops a run at once; its promise rejects with an AbortError and none of its events arrive afterwards. */
   cancel(runId: number): void {
-    const pending = this.pending.get(runId);
-    if (!pending) return;
-    this.pending.delete(runId);
-    pending.fail(new KenAbortError());
+    if (!this.settleCancelled(runId)) return;
     if (this.worker) this.post({ type: 'cancel', id: this.nextId++, target: runId });
+  }
+
+  /** Rejects a request with AbortError and forgets it, so its later events are dropped. */
+  private settleCancelled(id: number): boolean {
+    if (this.activeRunId === id) this.activeRunId = null;
+    const pending = this.pending.get(id);
+    if (!pending) return false;
+    this.pending.delete(id);
+    pending.fail(new KenAbortError());
+    return true;
   }
 
   /** Weights, mask and per-row counts of one tensor at (k, rule): computed or taken from the worker's cache. */

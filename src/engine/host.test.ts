@@ -81,7 +81,7 @@ interface ManifestCase {
 const manifest = JSON.parse(readFileSync(GOLDEN + 'manifest.json', 'utf8')) as { cases: ManifestCase[] };
 
 describe('EngineHost on golden fixtures (CPU pool, blocks merged)', () => {
-  for (const c of manifest.cases.filter((x) => ['rows-7', 'rows-64', 'quirks-64', 'edge', 'quirks-768'].includes(x.case))) {
+  for (const c of manifest.cases) {
     it(`${c.case}: every mask matches at every k`, async () => {
       const h = new Harness();
       const opened = await h.ask({ type: 'open', pretrained: fileSpec(GOLDEN + c.pretrained), finetuned: fileSpec(GOLDEN + c.finetuned) }, 'opened');

@@ -176,7 +176,7 @@ export class EngineHost {
     } catch (error) {
       const where = spec.kind === 'url' ? spec.url : spec.label ?? labelOfFiles(spec.files);
       const message = messageOf(error);
-      throw new Error(message.includes(where) ? `${role} checkpoint: ${message}` : `${role} checkpoint (${where}): ${message}`);
+      throw new Error(message.includes(where) ? `${role} checkpoint: ${message}` : `${role} checkpoint (${where}): ${message}`, { cause: error });
     }
   }
 
@@ -316,7 +316,7 @@ export class EngineHost {
       } catch (error) {
         if (isAbort(error)) throw error;
         const file = pair.finetuned?.source.name ?? '';
-        throw new Error(`Tensor "${pair.name}"${file ? ` (${file})` : ''}: ${messageOf(error)}`);
+        throw new Error(`Tensor "${pair.name}"${file ? ` (${file})` : ''}: ${messageOf(error)}`, { cause: error });
       }
       const deltas = pre ? meanAbsDeltas(fine, pre, selection.maskBits) : { kept: NaN, reset: NaN };
       summary = {
@@ -509,7 +509,7 @@ export class EngineHost {
         wholeReason: d.wholeReason,
       };
     } catch (error) {
-      throw new Error(`Tensor "${name}", row ${rowIndex}: ${messageOf(error)}`);
+      throw new Error(`Tensor "${name}", row ${rowIndex}: ${messageOf(error)}`, { cause: error });
     }
     const { grid, density, roundedDensity, visitOrder, takenIndices, keep } = details;
     const transfer: Transferable[] = [finetuned.buffer, grid.buffer, density.buffer, roundedDensity.buffer, visitOrder.buffer, takenIndices.buffer, keep.buffer];

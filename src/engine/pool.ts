@@ -82,7 +82,7 @@ export async function selectTensorBlocked(
       } catch (error) {
         if (error instanceof Error && error.name === 'AbortError') throw error;
         const message = error instanceof Error ? error.message : String(error);
-        throw new Error(count === 1 ? `row ${rowStart}: ${message}` : `rows ${rowStart}-${rowStart + count - 1}: ${message}`);
+        throw new Error(count === 1 ? `row ${rowStart}: ${message}` : `rows ${rowStart}-${rowStart + count - 1}: ${message}`, { cause: error });
       }
       if (signal?.aborted) throw abortError();
       orBitsAt(maskBits, rowStart * cols, result.maskBits, count * cols);

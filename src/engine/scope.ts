@@ -17,7 +17,7 @@ export function scopeMatcher(scope: Scope): ScopeMatcher {
       try {
         re = new RegExp(scope.pattern);
       } catch (err) {
-        throw new Error(`Scope pattern /${scope.pattern}/ is not a valid regular expression: ${(err as Error).message}`);
+        throw new Error(`Scope pattern /${scope.pattern}/ is not a valid regular expression: ${(err as Error).message}`, { cause: err });
       }
       return (name) => re.test(name);
     }

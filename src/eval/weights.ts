@@ -98,7 +98,7 @@ export async function tokenizerOfPair(fine: Checkpoint, pre: Checkpoint | null, 
       try {
         tokenizerConfig = JSON.parse(configText) as Record<string, unknown>;
       } catch (error) {
-        throw new Error(`${checkpoint.label}: tokenizer_config.json is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+        throw new Error(`${checkpoint.label}: tokenizer_config.json is not valid JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
       }
     }
     return tokenizerFromFiles(vocab, tokenizerConfig, fine.config);

@@ -230,7 +230,7 @@ describe('openCheckpointFromUrl against a local server', () => {
     for (const mode of ['range', 'spa']) {
       const url = `${server.origin}/${mode}/nothing/`;
       expect((await rejection(openCheckpointFromUrl(url))).message).toBe(
-        `${url}: neither model.safetensors nor model.safetensors.index.json found in ${url}`,
+        `${url}: neither model.safetensors nor model.safetensors.index.json found in ${url} (KENviz reads safetensors checkpoints only)`,
       );
     }
     const error = await rejection(openCheckpointFromUrl(`${server.origin}/range/broken/`, { label: 'broken' }));

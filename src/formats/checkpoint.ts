@@ -391,7 +391,9 @@ export async function openCheckpointFromUrl(input: string, opts: UrlCheckpointOp
         indexSource = await open(indexUrl);
       } catch (error) {
         if (error instanceof SourceNotFoundError) {
-          throw new FormatError(`${label}: neither ${SINGLE_FILE_NAME} nor ${INDEX_FILE_NAME} found in ${url.href}`);
+          throw new FormatError(
+            `${label}: neither ${SINGLE_FILE_NAME} nor ${INDEX_FILE_NAME} found in ${url.href} (KENviz reads safetensors checkpoints only)`,
+          );
         }
         throw error;
       }

@@ -160,3 +160,24 @@ describe('decodeToFloat32', () => {
     expect(Array.from(decodeToFloat32('F8_E5M2', new Uint8Array([0xc0]), 'w'))).toEqual([-2]);
   });
 });
+
+describe('decodeF32 buffer reuse', () => {
+  it('views an owned whole buffer in place and copies anything else', () => {
+    const owned = new Uint8Array(float32BytesOf([1, 2]));
+    const viewed = decodeF32(owned, true);
+    expect(viewed.buffer).toBe(owned.buffer);
+    expect(Array.from(viewed)).toEqual([1, 2]);
+    const copied = decodeF32(owned);
+    expect(copied.buffer).not.toBe(owned.buffer);
+    const part = new Uint8Array(12).subarray(4);
+    part.set(owned);
+    expect(decodeF32(part, true).buffer).not.toBe(part.buffer);
+    expect(Array.from(decodeF32(part, true))).toEqual([1, 2]);
+  });
+});
+
+function float32BytesOf(values: number[]): ArrayBuffer {
+  const buffer = new ArrayBuffer(values.length * 4);
+  values.forEach((v, i) => new DataView(buffer).setFloat32(i * 4, v, true));
+  return buffer;
+}

@@ -14,8 +14,20 @@ function chunks(text: string): (string | number)[] {
  */
 export function naturalCompare(a: string, b: string): number {
   if (a === b) return 0;
-  const left = chunks(a);
-  const right = chunks(b);
+  return compareChunks(chunks(a), chunks(b), a, b);
+}
+
+/** Sorts by naturalCompare of key(item), splitting each key once (not once per comparison). */
+export function naturalSortBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const decorated = items.map((item) => {
+    const text = key(item);
+    return { item, text, parts: chunks(text) };
+  });
+  decorated.sort((x, y) => (x.text === y.text ? 0 : compareChunks(x.parts, y.parts, x.text, y.text)));
+  return decorated.map((entry) => entry.item);
+}
+
+function compareChunks(left: (string | number)[], right: (string | number)[], a: string, b: string): number {
   const count = Math.min(left.length, right.length);
   for (let i = 0; i < count; i++) {
     const x = left[i];

@@ -3,7 +3,7 @@
 // so matching uses a key with the base-model prefix stripped and gamma/beta mapped to weight/bias.
 import type { Checkpoint, PairStatus, TensorInfo, TensorPair } from './types';
 import { isFloatDType } from './dtype';
-import { naturalCompare } from './natural-sort';
+import { naturalSortBy } from './natural-sort';
 
 /** Attribute names Hugging Face task models give their base model (`base_model_prefix`). */
 export const BASE_MODEL_PREFIXES: readonly string[] = [
@@ -104,7 +104,7 @@ export function pairCheckpoints(pre: Checkpoint, fine: Checkpoint): TensorPair[]
     if (fineByKey.has(key)) continue;
     pairs.push({ key, name: pretrained.name, status: 'only-pretrained', pretrained, ...rowsColsOf(pretrained.shape) });
   }
-  return pairs.sort((a, b) => naturalCompare(a.key, b.key));
+  return naturalSortBy(pairs, (pair) => pair.key);
 }
 
 export interface StatusTotals {

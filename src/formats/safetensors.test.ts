@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_HEADER_BYTES, openSafetensors, readMetadata, readTensorBytes, readTensorFloat32,
@@ -168,6 +168,9 @@ describe('header validation', () => {
     ['size does not match shape', rawSafetensors({ w: tensor({ data_offsets: [0, 4] }) }, dataOf(8)), 'bad.safetensors: tensor "w": data_offsets [0, 4] hold 4 bytes but shape [2] of F32 needs 8'],
     ['overlapping tensors', rawSafetensors({ a: tensor({}), b: tensor({ shape: [1], data_offsets: [4, 8] }) }, dataOf(8)),
       'bad.safetensors: tensor "b" [4, 8] overlaps tensor "a" [0, 8]'],
+    // Found by the fuzz test: an empty tensor sorted between two overlapping ones hid the overlap.
+    ['overlap around an empty tensor', rawSafetensors({ a: tensor({}), e: tensor({ shape: [0], data_offsets: [4, 4] }), b: tensor({ shape: [1], data_offsets: [4, 8] }) }, dataOf(8)),
+      'bad.safetensors: tensor "b" [4, 8] overlaps tensor "a" [0, 8]'],
   ];
 
   it.each(cases)('rejects %s with a FormatError naming the file and tensor', async (_, file, message) => {
@@ -199,5 +202,28 @@ describe('header validation', () => {
     await openSafetensors(recordingSource(file, file.length, reads));
     const headerLength = new DataView(file.buffer).getUint32(0, true);
     expect(reads).toEqual([[0, 8], [8, headerLength]]);
+  });
+});
+
+describe('golden fixture files', () => {
+  const dir = new URL('../../test/fixtures/ken-golden/', import.meta.url);
+  const names = readdirSync(dir).filter((name) => name.endsWith('.safetensors'));
+
+  it('opens every fixture file and agrees with a plain JSON.parse of its header', async () => {
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) {
+      const bytes = new Uint8Array(readFileSync(new URL(name, dir)));
+      const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+      delete header.__metadata__;
+      const tensors = await openSafetensors(bufferSource(bytes, name));
+      expect([...tensors.keys()], name).toEqual(Object.keys(header));
+      for (const [tensorName, entry] of Object.entries(header)) {
+        const info = tensors.get(tensorName)!;
+        expect([info.dtype, info.shape, info.byteOffset, info.byteLength], `${name} ${tensorName}`).toEqual([
+          entry.dtype, entry.shape, 8 + headerLength + entry.data_offsets[0], entry.data_offsets[1] - entry.data_offsets[0],
+        ]);
+      }
+    }
   });
 });

@@ -165,16 +165,17 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, source: ByteSour
     });
   }
 
-  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < spans.length; i++) {
-    const previous = spans[i - 1];
-    const current = spans[i];
-    // Empty tensors occupy no bytes and cannot overlap anything.
-    if (current.begin < previous.end && current.end > current.begin) {
+  // Empty tensors occupy no bytes and cannot overlap anything; among the rest, sorted by begin, each must
+  // start at or after the furthest end so far (comparing with the previous span alone misses nesting).
+  const occupied = spans.filter((span) => span.end > span.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let furthest: { begin: number; end: number; name: string } | null = null;
+  for (const current of occupied) {
+    if (furthest && current.begin < furthest.end) {
       throw new FormatError(
-        `${fileName}: tensor "${current.name}" [${current.begin}, ${current.end}] overlaps tensor "${previous.name}" [${previous.begin}, ${previous.end}]`,
+        `${fileName}: tensor "${current.name}" [${current.begin}, ${current.end}] overlaps tensor "${furthest.name}" [${furthest.begin}, ${furthest.end}]`,
       );
     }
+    if (!furthest || current.end > furthest.end) furthest = current;
   }
   return { tensors, metadata, dataOffset };
 }
@@ -222,5 +223,6 @@ export async function readTensorFloat32(info: TensorInfo, signal?: AbortSignal):
   if (!isFloatDType(info.dtype)) {
     throw new FormatError(`${what}: dtype ${info.dtype} is not a floating type and cannot be read as float32`);
   }
-  return decodeToFloat32(info.dtype, await readTensorBytes(info, signal), what);
+  // The bytes were read for this call only, so the F32 result may view them without a copy.
+  return decodeToFloat32(info.dtype, await readTensorBytes(info, signal), what, true);
 }

@@ -166,6 +166,17 @@ describe('httpSource against a local server', () => {
     );
   });
 
+  it('stops a chunked Range-ignoring transfer at the limit, with the same explanation', async () => {
+    const url = at('/chunked/model.safetensors');
+    expect((await httpSource(url)).size).toBe(demoBytes.length);
+    const error = await rejection(httpSource(url, { maxWholeBodyBytes: 10_000 }));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toBe(
+      `${url}: the server does not support HTTP Range requests and the file is over 10000 bytes, ` +
+        'more than the 10000 bytes KENviz will hold in memory; serve it with a server that supports Range, or open it as a local file',
+    );
+  });
+
   it('reports 404 as not found', async () => {
     const error = await rejection(httpSource(at('/range/missing.safetensors')));
     expect(error).toBeInstanceOf(SourceNotFoundError);

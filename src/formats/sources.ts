@@ -160,11 +160,11 @@ async function readBody(
   limit: number,
   onChunk: (byteCount: number) => void,
   signal: AbortSignal | undefined,
+  tooLarge: () => string = () => `${url}: the server sent more than the ${limit} bytes asked for`,
 ): Promise<Uint8Array> {
-  const declared = parseContentLength(response.headers.get('content-length'));
   if (!response.body) {
     const buffer = new Uint8Array(await response.arrayBuffer());
-    if (buffer.byteLength > limit) throw new FormatError(`${url}: the server sent ${buffer.byteLength} bytes, expected at most ${limit}`);
+    if (buffer.byteLength > limit) throw new FormatError(tooLarge());
     onChunk(buffer.byteLength);
     return buffer;
   }
@@ -177,9 +177,7 @@ async function readBody(
       const { done, value } = await reader.read();
       if (done) break;
       received += value.byteLength;
-      if (received > limit) {
-        throw new FormatError(`${url}: the server sent more than ${limit} bytes${declared !== null ? ` (declared ${declared})` : ''}`);
-      }
+      if (received > limit) throw new FormatError(tooLarge());
       chunks.push(value);
       onChunk(value.byteLength);
     }
@@ -237,15 +235,15 @@ export async function httpSource(url: string, opts: HttpSourceOptions = {}): Pro
   if (probe.status === 200) {
     // The server ignored Range and is sending the whole file.
     const declared = parseContentLength(probe.headers.get('content-length'));
+    const refusal = (size: string): string =>
+      `${url}: the server does not support HTTP Range requests and the file is ${size} bytes, ` +
+      `more than the ${maxWhole} bytes KENviz will hold in memory; serve it with a server that supports Range, or open it as a local file`;
     if (declared !== null && declared > maxWhole) {
       await cancelBody(probe);
-      throw new FormatError(
-        `${url}: the server does not support HTTP Range requests and the file is ${declared} bytes, ` +
-          `more than the ${maxWhole} bytes KENviz will hold in memory; serve it with a server that supports Range, or open it as a local file`,
-      );
+      throw new FormatError(refusal(String(declared)));
     }
     bytesTotal = declared ?? 0;
-    const body = await readBody(probe, url, maxWhole, report, opts.signal);
+    const body = await readBody(probe, url, maxWhole, report, opts.signal, () => refusal(`over ${maxWhole}`));
     if (looksLikeHtml(body)) throw notFoundError(url, 'the server answered with an HTML page instead of the file');
     bytesTotal = body.byteLength;
     opts.onProgress?.(bytesDone, bytesTotal);

@@ -64,9 +64,9 @@ describe('tfjs BERT classifier on the tiny-bert demo pair', () => {
   }, 180_000);
 
   it('padding and batching do not change the logits', async () => {
-    const some = encoded.slice(0, 24);
-    const alone = await evaluateClassifier(config, fineWeights, some, labels.slice(0, 24), { batchSize: 1, lengthMultiple: 1 });
-    const padded = await evaluateClassifier(config, fineWeights, some, labels.slice(0, 24), { batchSize: 24, lengthMultiple: 32 });
+    const some = encoded.slice(0, 8);
+    const alone = await evaluateClassifier(config, fineWeights, some, labels.slice(0, 8), { batchSize: 1, lengthMultiple: 1 });
+    const padded = await evaluateClassifier(config, fineWeights, some, labels.slice(0, 8), { batchSize: 8, lengthMultiple: 32 });
     for (let i = 0; i < alone.logits.length; i++) expect(Math.abs(alone.logits[i] - padded.logits[i])).toBeLessThan(1e-5);
   }, 60_000);
 

@@ -20,35 +20,38 @@ async function tensorsOf(file: string) {
 
 describe('selectTensorGpu with an emulated float32 shader', () => {
   for (const c of manifest.cases) {
-    it(`${c.case}: golden masks at every k, exp errors pushed both ways, small chunks`, async () => {
+    it(`${c.case}: golden masks, exp errors pushed both ways, small chunks`, async () => {
       const fine = await tensorsOf(c.finetuned);
       const stats: GpuSelectStats = { densities: 0, rechecks: 0 };
-      for (const [kText, entry] of Object.entries(c.masks)) {
+      // The emulation is slow in JavaScript: bert-slices (rows of 768 and 3072) at two k only.
+      const ks = Object.keys(c.masks).filter((k) => c.case !== 'bert-slices' || k === '64' || k === '384');
+      for (const [index, kText] of ks.entries()) {
         const k = Number(kText);
-        const golden = await tensorsOf(entry.file);
+        const golden = await tensorsOf(c.masks[kText].file);
         for (const [name, info] of fine) {
           const values = await readTensorFloat32(info);
           const cols = info.shape.length === 1 ? info.shape[0] : info.shape.slice(1).reduce((a, b) => a * b, 1);
           const rows = info.shape.length === 1 ? 1 : info.shape[0];
           const expected = await readTensorBytes(golden.get(name) as NonNullable<ReturnType<typeof golden.get>>);
-          for (const sign of [-1, 1]) {
-            // 64 KiB bindings: several chunks per tensor, so merging at unaligned bit offsets is exercised.
-            const runner = emulatedRunner(sign, 1 << 16);
-            const sel = await selectTensorGpu(runner, values, rows, cols, k, { stats });
-            const cmp = compareWithGolden(expected, sel.maskBits, rows, cols, sel.wholeRows);
-            expect(cmp.mismatches, `${name} k=${k}: ${JSON.stringify(cmp.examples)}`).toBe(0);
-            expect(cmp.unreportedWholeRows).toEqual([]);
+          // 64 KiB bindings: several chunks per tensor, so merging at unaligned bit offsets is exercised.
+          const sign = index % 2 === 0 ? 1 : -1;
+          const sel = await selectTensorGpu(emulatedRunner(sign, 1 << 16), values, rows, cols, k, { stats });
+          const cmp = compareWithGolden(expected, sel.maskBits, rows, cols, sel.wholeRows);
+          expect(cmp.mismatches, `${name} k=${k}: ${JSON.stringify(cmp.examples)}`).toBe(0);
+          expect(cmp.unreportedWholeRows).toEqual([]);
+          if (index === 0) {
+            const cpu = selectTensor(values, rows, cols, k);
+            expect([...sel.keptPerRow]).toEqual([...cpu.keptPerRow]);
+            expect(sel.keptCount).toBe(cpu.keptCount);
+            expect(sel.wholeRows).toEqual(cpu.wholeRows);
+            expect(Buffer.from(sel.maskBits).equals(Buffer.from(cpu.maskBits))).toBe(true);
           }
-          const cpu = selectTensor(values, rows, cols, k);
-          const gpu = await selectTensorGpu(emulatedRunner(0), values, rows, cols, k);
-          expect([...gpu.keptPerRow]).toEqual([...cpu.keptPerRow]);
-          expect(gpu.keptCount).toBe(cpu.keptCount);
-          expect(gpu.wholeRows).toEqual(cpu.wholeRows);
-          expect(Buffer.from(gpu.maskBits).equals(Buffer.from(cpu.maskBits))).toBe(true);
         }
       }
-      // Rechecks are the exception: the bound is tight enough that float32 decides almost every density.
-      expect(stats.rechecks).toBeLessThan(Math.max(50, stats.densities * 0.02));
+      // On BERT-like rows float32 decides almost every density; the quirk cases (integer values, exact
+      // ties) are built to sit on rounding boundaries and are rechecked far more often, by design.
+      if (c.case === 'bert-slices') expect(stats.rechecks).toBeLessThan(stats.densities * 0.01);
+      expect(stats.densities).toBeGreaterThan(0);
     });
   }
 
@@ -64,6 +67,7 @@ describe('selectTensorGpu with an emulated float32 shader', () => {
       },
     });
     await expect(promise).rejects.toMatchObject({ name: 'AbortError' });
-    expect(runner.dispatches).toBe(2);
+    // 4 chunks of 16 rows; the third was already dispatched (pipelined) when the abort came.
+    expect(runner.dispatches).toBe(3);
   });
 });

@@ -108,24 +108,34 @@ export async function selectTensorGpu(
   const wholeRows: WholeRow[] = [];
   let keptCount = 0;
   if (rows === 0) planTensor(fine, rows, cols, k); // validates k
-  for (let r0 = 0; r0 < rows; r0 += chunkRows) {
-    if (options.signal?.aborted) throw abortError();
+  // Chunk i+1 is planned and dispatched before chunk i is rounded and matched, so the GPU works while
+  // the CPU finishes the previous chunk.
+  const dispatch = (r0: number) => {
     const count = Math.min(chunkRows, rows - r0);
     const sub = fine.subarray(r0 * cols, (r0 + count) * cols);
     const plan = planTensor(sub, count, cols, k);
     const inputs = chunkInputs(sub, plan);
     const needsGpu = k > 1 && plan.wholeReason.some((w) => w === null);
-    const sums = needsGpu
-      ? await program.run({ ...inputs, rowCount: count, k, cols })
-      : new Float32Array(count * k);
+    const sums = needsGpu ? program.run({ ...inputs, rowCount: count, k, cols }) : Promise.resolve(new Float32Array(count * k));
+    // Handled when awaited; this only keeps an early failure from being reported as unhandled.
+    sums.catch(() => undefined);
+    return { r0, count, sub, plan, inputs, sums };
+  };
+  let next = rows > 0 ? dispatch(0) : null;
+  while (next) {
     if (options.signal?.aborted) throw abortError();
-    const rounded = roundDensities(sub, plan, sums, inputs.grid64, inputs.windows, stats);
-    const sel = finishTensor(sub, plan, rounded);
-    orBitsAt(maskBits, r0 * cols, sel.maskBits, count * cols);
-    keptPerRow.set(sel.keptPerRow, r0);
+    const chunk = next;
+    const sums = await chunk.sums;
+    if (options.signal?.aborted) throw abortError();
+    const nextStart = chunk.r0 + chunk.count;
+    next = nextStart < rows ? dispatch(nextStart) : null;
+    const rounded = roundDensities(chunk.sub, chunk.plan, sums, chunk.inputs.grid64, chunk.inputs.windows, stats);
+    const sel = finishTensor(chunk.sub, chunk.plan, rounded);
+    orBitsAt(maskBits, chunk.r0 * cols, sel.maskBits, chunk.count * cols);
+    keptPerRow.set(sel.keptPerRow, chunk.r0);
     keptCount += sel.keptCount;
-    for (const w of sel.wholeRows) wholeRows.push({ rowIndex: w.rowIndex + r0, reason: w.reason });
-    options.onRows?.(r0 + count);
+    for (const w of sel.wholeRows) wholeRows.push({ rowIndex: w.rowIndex + chunk.r0, reason: w.reason });
+    options.onRows?.(nextStart);
   }
   return { rows, cols, k, rule: 'ken', maskBits, keptPerRow, keptCount, wholeRows };
 }

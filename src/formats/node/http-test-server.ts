@@ -2,6 +2,7 @@
 // picks a behaviour, so one server covers well-behaved and misbehaving hosts:
 //   /range/<file>   Range honoured (206 + Content-Range), HEAD, 404 for a missing file
 //   /norange/<file> Range ignored: 200 with the whole body
+//   /chunked/<file> Range ignored: 200, whole body in chunks without Content-Length
 //   /hidden/<file>  206 without Content-Range (as cross-origin without Expose-Headers), HEAD gives the size
 //   /spa/<file>     like /range, but a missing file gets 200 text/html index.html (an SPA dev server)
 //   /spa-octet/<f>  like /spa, but the HTML comes as application/octet-stream
@@ -47,6 +48,12 @@ export async function startTestServer(files: ReadonlyMap<string, Uint8Array>): P
     }
     const octet = { 'content-type': 'application/octet-stream' };
     if (isHead) return send(res, 200, { ...octet, 'content-length': String(body.length) });
+    if (mode === 'chunked') {
+      res.writeHead(200, octet);
+      for (let start = 0; start < body.length; start += 4096) res.write(body.subarray(start, start + 4096));
+      res.end();
+      return;
+    }
     if (mode === 'norange' || !range) return send(res, 200, { ...octet, 'content-length': String(body.length) }, body);
     const match = /^bytes=(\d+)-(\d+)$/.exec(range);
     if (!match) return send(res, 400, {}, 'bad range');

@@ -37,6 +37,9 @@ export function ComparePanel() {
   const k2 = useAppStore((s) => s.k2);
   const tensorName = useAppStore((s) => s.tensorName);
   const rowIndex = useAppStore((s) => s.rowIndex);
+  const runState = useAppStore((s) => s.state);
+  const summariesK = useAppStore((s) => s.summariesK);
+  const summariesRule = useAppStore((s) => s.summariesRule);
 
   const inScope = useMemo(() => (pair ? tensorsInScope(pair.tensors, scope) : []), [pair, scope]);
   // The tensor the detail parts show: the selected one, else the first pruned one in scope.
@@ -46,12 +49,18 @@ export function ComparePanel() {
   }, [inScope, tensorName]);
   const maxK = widestRow(inScope);
 
-  const compareInputs = { tensors: pair?.tensors ?? null, pairVersion, scope, rule, k1, k2, detailTensor };
+  // Compare after the app's run at this k and rule ends, so KEN's k1 selections come from the worker's cache.
+  const ready = summariesK === k1 && summariesRule === rule && runState !== 'running' && runState !== 'loading';
+  const compareInputs = { tensors: pair?.tensors ?? null, pairVersion, scope, rule, k1, k2, detailTensor, ready };
   const currentKey = pair ? compareInputsKey(compareInputs) : null;
   const sweep = useCompareSweep(compareInputs);
   const isCurrent = sweep.key !== null && sweep.key === currentKey;
   const results = useMemo(() => (isCurrent ? sweep.results : []), [isCurrent, sweep.results]);
-  const rows = useMemo(() => results.map(compareRowOf), [results]);
+  // Table in checkpoint order whatever order the worker streamed (the detail tensor comes first).
+  const rows = useMemo(() => {
+    const order = new Map(inScope.map((t, i) => [t.name, i]));
+    return results.map(compareRowOf).sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  }, [results, inScope]);
   const detail = results.find((r) => r.name === detailTensor) ?? null;
   const changedRows = useMemo(() => (detail ? changedRowsOf(detail, TOP_ROWS) : []), [detail]);
   const overlapSeries = useMemo(() => (detail ? perRowRuleOverlap(detail) : []), [detail]);
@@ -108,7 +117,9 @@ export function ComparePanel() {
         data-tensors-done={rows.length}
         data-tensors-total={inScope.length}
       >
-        {!isCurrent || sweep.state === 'running'
+        {!ready
+          ? `Waiting for the run at k = ${k1} (${rule}) to finish before comparing…`
+          : !isCurrent || sweep.state === 'running'
           ? `Comparing k1 = ${k1} with k2 = ${k2} (${rule}): ${rows.length} of ${inScope.length} tensors…`
           : sweep.state === 'error'
             ? `Comparison failed: ${sweep.error}`

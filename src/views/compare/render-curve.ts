@@ -78,7 +78,9 @@ export function renderKeptCurve(svgElement: SVGSVGElement, data: KeptCurveData, 
       .attr('r', 2.5)
       .append('title')
       .text((p) => `${series.label}: k = ${p.k}, kept ${p.keptCount} of ${p.total} (${(p.keptFraction * 100).toFixed(2)}%)`);
-    const legend = svg.append('g').attr('class', `legend ${series.className}`).attr('transform', `translate(${MARGIN.left + 8},${MARGIN.top + 8 + i * 14})`);
+    // Bottom right: kept fractions rise with k, so that corner stays clear of the curves.
+    const legendY = height - MARGIN.bottom - 14 - (data.series.length - 1 - i) * 14;
+    const legend = svg.append('g').attr('class', `legend ${series.className}`).attr('transform', `translate(${width - MARGIN.right - 300},${legendY})`);
     legend.append('line').attr('x1', 0).attr('x2', 14).attr('y1', 0).attr('y2', 0);
     legend.append('text').attr('x', 18).attr('y', 4).text(series.label);
   });

@@ -42,6 +42,11 @@ export interface CompareInputs {
   k1: number;
   k2: number;
   detailTensor: string | null;
+  /**
+   * True once the app's run at (k1, rule) has finished: the sweep then finds KEN's k1 selections in the
+   * worker's cache instead of computing them a second time alongside the run.
+   */
+  ready: boolean;
 }
 
 export function compareInputsKey(i: CompareInputs): string {
@@ -55,8 +60,9 @@ export function useCompareSweep(inputs: CompareInputs): CompareSweep {
   const latest = useRef(inputs);
   latest.current = inputs;
 
+  const { ready } = inputs;
   useEffect(() => {
-    if (!key) return;
+    if (!key || !ready) return;
     let handle: SweepHandle | null = null;
     let alive = true;
     const timer = setTimeout(() => {
@@ -89,7 +95,7 @@ export function useCompareSweep(inputs: CompareInputs): CompareSweep {
       clearTimeout(timer);
       handle?.cancel();
     };
-  }, [key]);
+  }, [key, ready]);
 
   return sweep;
 }

@@ -130,11 +130,16 @@ export function MatrixView() {
   }, [source, mode]);
 
   // Layout: the plot keeps the matrix's aspect within sensible bounds.
-  const [stageRef, stageWidth] = useElementWidth<HTMLDivElement>();
+  const [stageRef, stageWidth, stageEl] = useElementWidth<HTMLDivElement>();
   const rows = meta?.rows ?? 1;
   const cols = meta?.cols ?? 1;
-  const plotW = Math.max(100, stageWidth - MARGIN.left - MARGIN.right);
-  const plotH = Math.round(Math.min(600, Math.max(140, (plotW * rows) / cols)));
+  // The plot takes the matrix's aspect: full width for wide matrices, at most 600 px tall for tall ones
+  // (a 6000 x 128 embedding gets a narrow plot of at least 240 px rather than a sliver).
+  const availW = Math.max(100, stageWidth - MARGIN.left - MARGIN.right);
+  const aspect = rows / cols;
+  const plotW = Math.round(availW * aspect <= 600 ? availW : Math.max(Math.min(availW, 240), 600 / aspect));
+  const plotH = Math.round(Math.min(600, Math.max(120, plotW * aspect)));
+  const stageW = MARGIN.left + plotW + MARGIN.right;
   const stageH = MARGIN.top + plotH + MARGIN.bottom;
   const ratio = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
 
@@ -151,7 +156,7 @@ export function MatrixView() {
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas || stageWidth === 0) return;
-    canvas.width = Math.round(stageWidth * ratio);
+    canvas.width = Math.round(stageW * ratio);
     canvas.height = Math.round(stageH * ratio);
     const ctx = canvas.getContext('2d');
     if (!ctx) return;
@@ -164,8 +169,13 @@ export function MatrixView() {
     ctx.putImageData(image, Math.round(MARGIN.left * ratio), Math.round(MARGIN.top * ratio));
     ctx.save();
     ctx.scale(ratio, ratio);
-    ctx.strokeStyle = '#bdc1c6';
-    ctx.strokeRect(MARGIN.left - 0.5, MARGIN.top - 0.5, plotW + 1, plotH + 1);
+    // Frame the matrix itself (clipped to the plot), so its edges read even where it does not fill the plot.
+    const fx0 = Math.max(0, transform.tx);
+    const fy0 = Math.max(0, transform.ty);
+    const fx1 = Math.min(plotW, transform.tx + cols * transform.scale);
+    const fy1 = Math.min(plotH, transform.ty + rows * transform.scale);
+    ctx.strokeStyle = '#9aa0a6';
+    ctx.strokeRect(MARGIN.left + fx0 - 0.5, MARGIN.top + fy0 - 0.5, fx1 - fx0 + 1, fy1 - fy0 + 1);
     ctx.restore();
     // Marginals: kept count per row (right) and per column (below), max over the cells under each pixel.
     ctx.fillStyle = '#4a8fe7';
@@ -180,7 +190,7 @@ export function MatrixView() {
         ctx.fillRect(Math.round(MARGIN.left * ratio) + p, by - len, 1, len);
       }
     }
-  }, [source, cache, current, keptPerCol, transform, mode, clip, plotW, plotH, stageWidth, stageH, ratio]);
+  }, [source, cache, current, keptPerCol, transform, mode, clip, plotW, plotH, stageWidth, stageW, stageH, rows, cols, ratio]);
 
   // Axes in the SVG overlay: tick i sits at the centre of row/column i.
   const xAxisRef = useRef<SVGGElement>(null);
@@ -237,7 +247,7 @@ export function MatrixView() {
     zoomRef.current = zoomBy;
   });
   useEffect(() => {
-    const canvas = canvasRef.current;
+    const canvas = stageEl?.querySelector('canvas');
     if (!canvas) return;
     const onWheel = (e: WheelEvent) => {
       const { px, py } = plotPoint(e);
@@ -247,7 +257,7 @@ export function MatrixView() {
     };
     canvas.addEventListener('wheel', onWheel, { passive: false });
     return () => canvas.removeEventListener('wheel', onWheel);
-  }, []);
+  }, [stageEl]);
 
   useViewKeys((event) => {
     if (!meta) return false;
@@ -366,18 +376,21 @@ export function MatrixView() {
           {data && data.name === tensorName && data.k !== k ? ` (the k = ${data.k} result is not shown)` : ''}
         </p>
       )}
+      {current && readoutCell && <Readout data={current} data2={current2} cell={readoutCell} k={k} k2={k2} />}
+      {(!readoutCell || !current) && <div className="viz-readout viz-caption">Hover a cell for its values; click selects its row for the neuron view.</div>}
       <div ref={rootRef} className="matrix-export-root">
         <div ref={stageRef} className="viz-stage" style={{ height: stageH }}>
           <canvas
             ref={canvasRef}
             data-testid="matrix-canvas"
-            style={{ width: stageWidth, height: stageH, cursor: drag.current?.moved ? 'grabbing' : 'crosshair', touchAction: 'none' }}
+            data-plot={`${MARGIN.left},${MARGIN.top},${plotW},${plotH}`}
+            style={{ width: stageW, height: stageH, cursor: drag.current?.moved ? 'grabbing' : 'crosshair', touchAction: 'none' }}
             onPointerDown={onPointerDown}
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
             onPointerLeave={() => setHover(null)}
           />
-          <svg className="overlay" width={stageWidth} height={stageH}>
+          <svg className="overlay" width={stageW} height={stageH}>
             <g ref={xAxisRef} className="axis" transform={`translate(${MARGIN.left},${MARGIN.top - 2})`} />
             <g ref={yAxisRef} className="axis" transform={`translate(${MARGIN.left - 2},${MARGIN.top})`} />
             <text x={MARGIN.left + plotW / 2} y={11} textAnchor="middle" fontSize={11} fill="#5f6368">
@@ -405,8 +418,6 @@ export function MatrixView() {
         </div>
         <MatrixLegend mode={mode} clip={clip} k={k} k2={k2} diffTotals={diffTotals} blockSize={blockSize} />
       </div>
-      {current && readoutCell && <Readout data={current} data2={current2} cell={readoutCell} k={k} k2={k2} />}
-      {!readoutCell && <div className="viz-readout viz-caption">Hover a cell for its values; click selects its row for the neuron view.</div>}
       <p className="viz-kbd">
         <kbd>wheel</kbd>/<kbd>+</kbd><kbd>−</kbd> zoom, drag to pan, <kbd>0</kbd> fit, <kbd>↑</kbd><kbd>↓</kbd> row, <kbd>←</kbd><kbd>→</kbd> tensor, <kbd>Enter</kbd> neuron view, <kbd>Esc</kbd> clear
         {blockSize > 1 ? ` · zoomed out: each pixel shows ${blockSize}×${blockSize}-cell block aggregates` : ''}

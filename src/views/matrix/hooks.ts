@@ -1,20 +1,23 @@
 // Small React hooks the views share: element size tracking and view-scoped keyboard shortcuts.
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
-/** Tracks an element's content width (CSS pixels); 0 until it is laid out. */
-export function useElementWidth<T extends HTMLElement>(): [RefObject<T | null>, number] {
-  const ref = useRef<T | null>(null);
+/**
+ * Tracks an element's content width (CSS pixels); 0 until it is laid out. Returns a callback ref, so an
+ * element that appears later (after a pair loads) is observed too.
+ */
+export function useElementWidth<T extends HTMLElement>(): [(el: T | null) => void, number, T | null] {
+  const [el, setEl] = useState<T | null>(null);
   const [width, setWidth] = useState(0);
   useEffect(() => {
-    const el = ref.current;
     if (!el) return;
     const update = () => setWidth(Math.floor(el.getBoundingClientRect().width));
     update();
     const observer = new ResizeObserver(update);
     observer.observe(el);
     return () => observer.disconnect();
-  }, []);
-  return [ref, width];
+  }, [el]);
+  const ref = useCallback((node: T | null) => setEl(node), []);
+  return [ref, width, el];
 }
 
 /** Keys typed into a form control belong to it, not to the view's shortcuts. */

@@ -92,7 +92,11 @@ export function ModelView() {
   const current = useMemo<Record<string, TensorSummary>>(() => (summariesK === k ? summaries : {}), [summaries, summariesK, k]);
   const states = useMemo(() => new Map(tensors.map((t) => [t.name, cellState(t, current[t.name])])), [tensors, current]);
   const max = colourMax([...states.values()]);
-  const activeBarType = barType && grid.matrixTypes.includes(barType) ? barType : (grid.matrixTypes[0] ?? null);
+  // The bar chart starts on the first matrix type that is a 2-D weight: more telling than a bias.
+  const activeBarType =
+    barType && grid.matrixTypes.includes(barType)
+      ? barType
+      : (grid.layerCells.find((c) => c.meta.shape.length === 2)?.matrixType ?? grid.matrixTypes[0] ?? null);
 
   const open = (name: string) => {
     selectTensor(name);

@@ -199,17 +199,12 @@ export function NeuronView() {
           )}
         </p>
       )}
-      <div ref={rootRef}>
-        <div ref={stageRef} className="viz-stage">
-          {current && stageWidth > 0 && <NeuronFigure svgRef={svgRef} details={current} step={step} width={stageWidth} />}
-        </div>
-      </div>
       {current && steps.length > 0 && (
         <div className="neuron-stepper" data-testid="neuron-stepper">
           <div className="viz-toolbar">
             <span className="viz-segmented">
               <button type="button" className="viz-btn" onClick={() => setStep(0)} title="First (Home)" data-testid="step-first">
-                ⏮
+                |◀
               </button>
               <button type="button" className="viz-btn" onClick={() => setStep(step - 1)} disabled={step <= 0} title="Previous step (←)" data-testid="step-prev">
                 ◀
@@ -224,13 +219,13 @@ export function NeuronView() {
                 }}
                 title="Play / pause (space)"
               >
-                {playing ? '❚❚' : '▶'}
+                {playing ? 'pause' : 'play'}
               </button>
               <button type="button" className="viz-btn" onClick={() => setStep(step + 1)} disabled={step >= steps.length} title="Next step (→)" data-testid="step-next">
-                ▶|
+                ▶
               </button>
               <button type="button" className="viz-btn" onClick={() => setStep(steps.length)} title="Last (End)" data-testid="step-last">
-                ⏭
+                ▶|
               </button>
             </span>
             <input type="range" min={0} max={steps.length} value={step} onChange={(e) => setStep(Number(e.target.value))} style={{ flex: 1, minWidth: 200 }} aria-label="Greedy matching step" data-testid="step-slider" />
@@ -241,9 +236,14 @@ export function NeuronView() {
           <p className="viz-caption" data-testid="step-text">
             {describeStep(currentStep, steps.length, n)}
           </p>
-          <TakenTable details={current} steps={steps} step={step} />
         </div>
       )}
+      <div ref={rootRef}>
+        <div ref={stageRef} className="viz-stage">
+          {current && stageWidth > 0 && <NeuronFigure svgRef={svgRef} details={current} step={step} width={stageWidth} />}
+        </div>
+      </div>
+      {current && steps.length > 0 && <TakenTable details={current} steps={steps} step={step} />}
       <p className="viz-kbd">
         <kbd>↑</kbd><kbd>↓</kbd> row, <kbd>←</kbd><kbd>→</kbd> step, <kbd>space</kbd> play, <kbd>Home</kbd>/<kbd>End</kbd> first/last step
       </p>
@@ -395,7 +395,7 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
           {finalState ? 'entries: kept (blue, tall) and reset (grey)' : `entries taken after ${step} steps (blue)`}
         </text>
       </g>
-      <ScatterPanel details={details} top={DENSITY_H} width={Math.min(width, 560)} />
+      <ScatterPanel details={details} top={DENSITY_H} width={Math.min(width - 300, 420)} />
     </svg>
   );
 }
@@ -450,11 +450,53 @@ function ScatterPanel({ details, top, width }: { details: RowDetails; top: numbe
       ))}
       <g ref={xAxisRef} className="axis" transform={`translate(0,${plotH})`} />
       <g ref={yAxisRef} className="axis" />
+      <RowSummary details={details} x={plotW + 40} />
       <text x={plotW / 2} y={plotH + 32} textAnchor="middle" fill="#5f6368">
         pre-trained value
       </text>
       <text transform={`translate(-42,${plotH / 2}) rotate(-90)`} textAnchor="middle" fill="#5f6368">
         fine-tuned value
+      </text>
+    </g>
+  );
+}
+
+/** Kept vs reset entries of the row in numbers: how far each group moved during fine-tuning. */
+function RowSummary({ details, x }: { details: RowDetails; x: number }) {
+  const pt = details.pretrained as Float32Array;
+  const groups = [
+    { label: 'kept', colour: KEPT, count: 0, sumAbs: 0, maxAbs: 0 },
+    { label: 'reset', colour: RESET, count: 0, sumAbs: 0, maxAbs: 0 },
+  ];
+  for (let i = 0; i < details.finetuned.length; i++) {
+    const g = groups[details.keep[i] ? 0 : 1];
+    const d = Math.abs(details.finetuned[i] - pt[i]);
+    g.count++;
+    g.sumAbs += d;
+    if (d > g.maxAbs) g.maxAbs = d;
+  }
+  return (
+    <g transform={`translate(${x},10)`} data-testid="neuron-row-summary">
+      <text fontWeight={600}>this row</text>
+      {groups.map((g, i) => (
+        <g key={g.label} transform={`translate(0,${24 + i * 58})`}>
+          <circle cx={5} cy={-4} r={4} fill={g.colour} />
+          <text x={14}>
+            {g.count} {g.label} entries
+          </text>
+          <text x={14} y={17} fill="#5f6368">
+            mean |ft − pt| = {g.count > 0 ? (g.sumAbs / g.count).toExponential(3) : '–'}
+          </text>
+          <text x={14} y={34} fill="#5f6368">
+            max |ft − pt| = {g.count > 0 ? g.maxAbs.toExponential(3) : '–'}
+          </text>
+        </g>
+      ))}
+      <text y={150} fill="#5f6368">
+        kept entries keep their fine-tuned value;
+      </text>
+      <text y={166} fill="#5f6368">
+        reset entries return to the pre-trained one.
       </text>
     </g>
   );

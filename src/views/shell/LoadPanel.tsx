@@ -19,7 +19,11 @@ function toSource(choice: SlotChoice): SourceSpec | null {
 }
 
 export function LoadPanel() {
-  const [open, setOpen] = useState(true);
+  // Closed at first (the app opens on the demo pair or the URL's pair by itself), but open while there
+  // is no pair to look at because opening one failed, until the person toggles it.
+  const [toggledOpen, setOpen] = useState<boolean | null>(null);
+  const noPairAfterError = useAppStore((s) => s.pair === null && s.state === 'error');
+  const open = toggledOpen ?? noPairAfterError;
   const [choices, setChoices] = useState<Record<Side, SlotChoice>>({
     pretrained: { kind: 'url', url: '' },
     finetuned: { kind: 'url', url: '' },
@@ -36,7 +40,7 @@ export function LoadPanel() {
   return (
     <section className="load-panel" aria-label="Load a pair" data-testid="load-panel">
       <div className="load-summary">
-        <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <button type="button" className="link" aria-expanded={open} data-testid="load-toggle" onClick={() => setOpen(!open)}>
           {open ? '▾' : '▸'} Load a pair
         </button>
         <span className="muted" data-testid="pair-labels">

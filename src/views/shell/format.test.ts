@@ -4,7 +4,7 @@ import { describePicked } from './dropFiles';
 
 describe('shell formatting', () => {
   it('counts, durations and percentages read like the status line', () => {
-    expect([formatCount(950), formatCount(12_300), formatCount(1_594_883), formatCount(110_000_000)]).toEqual(['950', '12.3k', '1.59M', '110M']);
+    expect([950, 6000, 12_300, 1_594_883, 110_000_000].map(formatCount)).toEqual(['950', '6k', '12.3k', '1.59M', '110M']);
     expect([formatDuration(420), formatDuration(1234), formatDuration(83_000)]).toEqual(['0.42 s', '1.2 s', '1 min 23 s']);
     expect(formatPercent(0.43712)).toBe('43.7%');
     expect(formatPercent(NaN)).toBe('–');

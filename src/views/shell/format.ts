@@ -1,16 +1,16 @@
 // Number and duration formatting for the shell (pure; shared by the status line and pair table).
 import type { BackendUsed } from '../../engine/protocol';
 
-/** 1580000 -> "1.58M", 12300 -> "12.3k", 950 -> "950". */
+/** 1580000 -> "1.58M", 12300 -> "12.3k", 6000 -> "6k", 950 -> "950": three significant digits. */
 export function formatCount(count: number): string {
-  if (count >= 1e9) return `${trim3(count / 1e9)}B`;
-  if (count >= 1e6) return `${trim3(count / 1e6)}M`;
-  if (count >= 1e3) return `${trim3(count / 1e3)}k`;
-  return String(count);
+  if (count >= 1e9) return `${significant3(count / 1e9)}B`;
+  if (count >= 1e6) return `${significant3(count / 1e6)}M`;
+  if (count >= 1e3) return `${significant3(count / 1e3)}k`;
+  return String(Math.round(count));
 }
 
-function trim3(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+function significant3(value: number): string {
+  return String(Number(value.toPrecision(3)));
 }
 
 export function formatBytes(bytes: number): string {
