@@ -79,10 +79,14 @@ test.describe('shell interactions', () => {
     expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(2));
   });
 
-  test('forcing WebGPU where there is none says so instead of failing silently', async ({ page }) => {
+  test('forcing WebGPU where there is none says so; choosing auto runs on the CPU pool', async ({ page }) => {
     const app = new AppPage(page);
-    await app.open('?backend=webgpu');
+    await app.open('?backend=webgpu&k=2');
     await app.expectState('error');
     await expect(app.error).toContainText(/WebGPU/i);
+    await page.getByTestId('backend-select').selectOption('auto');
+    const status = await app.waitForDone(2);
+    expect(status.backend).toBe('cpu');
+    expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(2));
   });
 });

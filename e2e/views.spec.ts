@@ -82,8 +82,10 @@ test('matrix view: the hovered cell reads the demo safetensors, modes and zoom w
   const canvas = page.getByTestId('matrix-canvas');
   const box = await canvas.boundingBox();
   if (!box) throw new Error('matrix canvas has no box');
-  // Somewhere inside the plot area (the plot starts 60 px right and 36 px below the canvas corner).
-  await page.mouse.move(box.x + 60 + 173, box.y + 36 + 121);
+  // A point inside the plot area, which the canvas reports as left,top,width,height.
+  const [plotLeft, plotTop, plotW, plotH] = ((await canvas.getAttribute('data-plot')) ?? '').split(',').map(Number);
+  const at = { x: box.x + plotLeft + 0.37 * plotW, y: box.y + plotTop + 0.43 * plotH };
+  await page.mouse.move(at.x, at.y);
   const readout = page.getByTestId('matrix-readout');
   await expect(readout).toBeVisible();
   const rowIndex = Number(await page.getByTestId('readout-row').textContent());
@@ -108,14 +110,14 @@ test('matrix view: the hovered cell reads the demo safetensors, modes and zoom w
   await snap(page, testInfo, 'matrix-view-diff');
 
   // Wheel zoom keeps the cell under the pointer; the readout names the same cell afterwards.
-  await page.mouse.move(box.x + 60 + 173, box.y + 36 + 121);
+  await page.mouse.move(at.x, at.y);
   await page.mouse.wheel(0, -600);
   await expect(page.getByTestId('readout-row')).toHaveText(String(rowIndex));
   await expect(page.getByTestId('readout-col')).toHaveText(String(colIndex));
   await snap(page, testInfo, 'matrix-view-zoomed');
 
   // A click selects the row: the neuron view opens on it with Enter.
-  await page.mouse.click(box.x + 60 + 173, box.y + 36 + 121);
+  await page.mouse.click(at.x, at.y);
   await expect(page).toHaveURL(new RegExp(`row=${rowIndex}`));
   const download = page.waitForEvent('download');
   await view.getByTestId('export-png').click();

@@ -12,7 +12,7 @@ import {
   roundedDensitiesFast,
   type FastDensityOptions,
 } from './density';
-import { MatchWorkspace, matchRow, matchRowReference } from './matching';
+import { MatchWorkspace, matchRow, matchRowReference, sortRow } from './matching';
 
 export { densityExact } from './density';
 
@@ -233,7 +233,13 @@ export function gridPoint(plan: TensorPlan, rowIndex: number, j: number): number
 function selectRows(
   fine: Float32Array,
   plan: TensorPlan,
-  densities: (row: Float32Array, rowIndex: number, out: Float64Array, offsetOut: { array: ArrayLike<number>; offset: number }) => void,
+  densities: (
+    row: Float32Array,
+    rowIndex: number,
+    out: Float64Array,
+    offsetOut: { array: ArrayLike<number>; offset: number },
+    sortedValues: Float64Array,
+  ) => void,
 ): TensorSelection {
   const { rows, cols, k } = plan;
   const maskBits = new Uint8Array(maskByteLength(rows * cols));
@@ -258,11 +264,10 @@ function selectRows(
     const row = fine.subarray(start, start + cols);
     source.array = rounded;
     source.offset = 0;
-    densities(row, r, rounded, source);
+    sortRow(row, matchWs);
+    densities(row, r, rounded, source, matchWs.sortedValue);
     visitOrderOf(source.array, source.offset, k, visitOrder, keys);
-    const min = plan.min[r];
-    const max = plan.max[r];
-    const kept = matchRow(row, k, visitOrder, min, max, matchWs, maskBits, start);
+    const kept = matchRow(row, k, visitOrder, plan.min[r], plan.max[r], matchWs, maskBits, start, undefined, true);
     keptPerRow[r] = kept;
     keptCount += kept;
   }
@@ -278,7 +283,7 @@ export function selectTensor(fine: Float32Array, rows: number, cols: number, k: 
   const plan = planTensor(fine, rows, cols, k);
   const method = options.densityMethod ?? 'auto';
   const ws = new DensityWorkspace();
-  const selection = selectRows(fine, plan, (row, r, out) => {
+  const selection = selectRows(fine, plan, (row, r, out, _source, sortedValues) => {
     const h = plan.bandwidth[r];
     const min = plan.min[r];
     const max = plan.max[r];
@@ -287,7 +292,7 @@ export function selectTensor(fine: Float32Array, rows: number, cols: number, k: 
     } else if (method === 'exact' || (method === 'auto' && (cols < 32 || cols * k <= 4096))) {
       roundedDensitiesExact(row, h, min, max, k, out);
     } else {
-      roundedDensitiesFast(row, h, min, max, k, out, ws, options.fast);
+      roundedDensitiesFast(row, h, min, max, k, out, ws, options.fast, sortedValues.subarray(0, cols));
     }
   });
   if (options.stats) options.stats.rechecks = ws.rechecks;

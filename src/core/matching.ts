@@ -56,8 +56,9 @@ export class MatchWorkspace {
  * radix sort (bytes of the order-preserving float32 bits, passes whose byte is constant skipped). It is
  * stable, so equal values stay in index order, and faster than a comparison sort on rows of hundreds.
  */
-function sortRow(row: Float32Array, ws: MatchWorkspace): void {
+export function sortRow(row: Float32Array, ws: MatchWorkspace): void {
   const n = row.length;
+  ws.ensure(n);
   const bits = new Uint32Array(row.buffer, row.byteOffset, n);
   const counts = ws.radixCounts; // 4 histograms of 256
   counts.fill(0);
@@ -144,7 +145,8 @@ function minIndexIn(tree: Int32Array, size: number, lo: number, hi: number): num
  * Runs the greedy matching of one row for grid points (min..max, k points, rule 3) visited in
  * `visitOrder`, then marks kept entries by value: sets bit maskOffset + i of maskBits for every kept
  * row index i. Writes taken row indices (in the order taken) to takenOut when given. Returns the kept
- * count. The row must be finite, min < max and k <= n.
+ * count. The row must be finite, min < max and k <= n. `alreadySorted`: sortRow(row, ws) was just
+ * called for this row (selectTensor shares the sort with the density stage).
  */
 export function matchRow(
   row: Float32Array,
@@ -156,6 +158,7 @@ export function matchRow(
   maskBits: Uint8Array,
   maskOffset: number,
   takenOut?: Int32Array,
+  alreadySorted = false,
 ): number {
   const n = row.length;
   ws.ensure(n);
@@ -163,7 +166,7 @@ export function matchRow(
     ws.gridF32 = new Float64Array(k);
     ws.lowerPosition = new Int32Array(k);
   }
-  sortRow(row, ws);
+  if (!alreadySorted) sortRow(row, ws);
   const { sortedIndex, sortedValue, positionOf, nextRight, nextLeft, tree, taken, gridF32, lowerPosition } = ws;
   const size = ws.treeSize;
   for (let p = 0; p < n; p++) {

@@ -114,6 +114,8 @@ export function MatrixView() {
     [source, mode],
   );
   const keptPerCol = useMemo(() => (current ? keptPerColumn(current.maskBits, current.rows, current.cols) : null), [current]);
+  const maxKeptPerRow = useMemo(() => (current ? current.keptPerRow.reduce((m, v) => Math.max(m, v), 0) : 0), [current]);
+  const maxKeptPerCol = useMemo(() => (keptPerCol ? keptPerCol.reduce((m, v) => Math.max(m, v), 0) : 0), [keptPerCol]);
   const diffTotals = useMemo(() => {
     if (!source || !source.maskBits2 || mode !== 'diff') return null;
     let both = 0;
@@ -179,10 +181,11 @@ export function MatrixView() {
     ctx.restore();
     // Marginals: kept count per row (right) and per column (below), max over the cells under each pixel.
     ctx.fillStyle = '#4a8fe7';
-    const rowBars = marginalBars(current.keptPerRow, current.cols, transform.ty * ratio, transform.scale * ratio, h);
+    // Bars are scaled to the largest count (named in the labels), not to the row length, so small k stays visible.
+    const rowBars = marginalBars(current.keptPerRow, maxKeptPerRow, transform.ty * ratio, transform.scale * ratio, h);
     const rx = Math.round((MARGIN.left + plotW + 6) * ratio);
     for (let p = 0; p < h; p++) if (rowBars[p] > 0) ctx.fillRect(rx, Math.round(MARGIN.top * ratio) + p, Math.max(1, rowBars[p] * MARGINAL * ratio), 1);
-    const colBars = marginalBars(keptPerCol, current.rows, transform.tx * ratio, transform.scale * ratio, w);
+    const colBars = marginalBars(keptPerCol, maxKeptPerCol, transform.tx * ratio, transform.scale * ratio, w);
     const by = Math.round((MARGIN.top + plotH + 6 + 32) * ratio);
     for (let p = 0; p < w; p++) {
       if (colBars[p] > 0) {
@@ -190,7 +193,7 @@ export function MatrixView() {
         ctx.fillRect(Math.round(MARGIN.left * ratio) + p, by - len, 1, len);
       }
     }
-  }, [source, cache, current, keptPerCol, transform, mode, clip, plotW, plotH, stageWidth, stageW, stageH, rows, cols, ratio]);
+  }, [source, cache, current, keptPerCol, maxKeptPerRow, maxKeptPerCol, transform, mode, clip, plotW, plotH, stageWidth, stageW, stageH, rows, cols, ratio]);
 
   // Axes in the SVG overlay: tick i sits at the centre of row/column i.
   const xAxisRef = useRef<SVGGElement>(null);
@@ -400,10 +403,10 @@ export function MatrixView() {
               row index
             </text>
             <text x={MARGIN.left + plotW + 6} y={MARGIN.top - 6} fontSize={10} fill="#5f6368">
-              kept/row
+              kept/row{ready ? ` (max ${maxKeptPerRow})` : ''}
             </text>
             <text x={MARGIN.left - 4} y={MARGIN.top + plotH + 28} textAnchor="end" fontSize={10} fill="#5f6368">
-              kept/col
+              kept/col{ready ? ` (max ${maxKeptPerCol})` : ''}
             </text>
             <svg x={MARGIN.left} y={MARGIN.top} width={plotW} height={plotH} overflow="hidden">
               {rowIndex !== null && rowIndex < rows && (
@@ -499,7 +502,7 @@ function MatrixLegend({ mode, clip, k, k2, diffTotals, blockSize }: { mode: Matr
           domain: [-clip, clip],
           width: 260,
           title: `${mode === 'delta' ? 'fine-tuned − pre-trained' : 'fine-tuned value where kept (grey: reset)'}, clipped at ±${clip.toPrecision(3)} (${CLIP_PERCENTILE}th pct of |v|)${blockSize > 1 ? ', block means' : ''}`,
-          tickFormat: (v) => format('.2~e')(v),
+          tickFormat: (v) => format('.2~g')(v),
           ticks: 4,
         });
         return;

@@ -37,7 +37,7 @@ export const DIVERGING_LUT = buildLut(divergingInterpolator);
 export const NEIGHBOUR_LUT = buildLut(neighbourInterpolator);
 
 /** Cells with no value in the current mode (e.g. reset entries in "kept values"). */
-export const BLANK_RGB: readonly [number, number, number] = [238, 238, 236];
+export const BLANK_RGB: readonly [number, number, number] = [224, 224, 221];
 /** Diff of two k: kept by both, only by k, only by k2, by neither. */
 export const DIFF_RGB = {
   both: [68, 68, 68],

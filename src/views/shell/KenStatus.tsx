@@ -80,7 +80,8 @@ function statusSentence(st: StatusView, runK: number): string {
       );
     }
     case 'error':
-      return 'Error: see the message below.';
+      // Say what is still usable: a failed load keeps the pair that was open before it.
+      return st.finetunedLabel ? `Error (below). Open: ${st.finetunedLabel}; change k to run it again.` : 'Error (below): no pair is open.';
   }
 }
 
