@@ -129,6 +129,31 @@ test('matrix view: the hovered cell reads the demo safetensors, modes and zoom w
   await expect(page.getByTestId('neuron-kept-count')).toHaveAttribute('data-value', String(details.keptCount));
 });
 
+test('matrix view: a 6000 x 128 embedding is painted from block aggregates and still reads exact cells', async ({ page }, testInfo) => {
+  const name = 'bert.embeddings.word_embeddings.weight';
+  await page.goto(`/?view=matrix&tensor=${name}&k=${K}&mode=delta`);
+  await waitForRun(page, K);
+  const view = page.getByTestId('view-matrix');
+  await expect(view).toHaveAttribute('data-state', 'ready');
+  await expect(view).toContainText('block aggregates');
+  await expect(page.getByTestId('matrix-row-meaning')).toContainText("one token's (or position's) vector");
+  const canvas = page.getByTestId('matrix-canvas');
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error('matrix canvas has no box');
+  const [plotLeft, plotTop, plotW, plotH] = ((await canvas.getAttribute('data-plot')) ?? '').split(',').map(Number);
+  await page.mouse.move(box.x + plotLeft + 0.61 * plotW, box.y + plotTop + 0.77 * plotH);
+  const rowIndex = Number(await page.getByTestId('readout-row').textContent());
+  const colIndex = Number(await page.getByTestId('readout-col').textContent());
+  expect(rowIndex).toBeGreaterThan(4000);
+  const fine = await readDemoTensor('finetuned', name);
+  const pre = await readDemoTensor('pretrained', name);
+  expect(Number(await page.getByTestId('readout-finetuned').getAttribute('data-value'))).toBe(fine[rowIndex * 128 + colIndex]);
+  expect(Number(await page.getByTestId('readout-pretrained').getAttribute('data-value'))).toBe(pre[rowIndex * 128 + colIndex]);
+  const keep = kenRowDetails(fine.slice(rowIndex * 128, (rowIndex + 1) * 128), K).keep[colIndex];
+  await expect(page.getByTestId('readout-kept')).toHaveAttribute('data-value', String(keep));
+  await snap(page, testInfo, 'matrix-view-embedding-delta');
+});
+
 test('neuron view: restored from the URL, kept count equals the core, stepper replays the matching', async ({ page }, testInfo) => {
   const name = 'bert.encoder.layer.0.intermediate.dense.weight';
   const rowIndex = 37;

@@ -82,7 +82,7 @@ export async function ensureDir(path: string): Promise<void> {
   try {
     await makeDirs(resolve(path), 0);
   } catch (error) {
-    throw new Error(`cannot create output folder ${describeFsError(path, error)}`);
+    throw new Error(`cannot create output folder ${describeFsError(path, error)}`, { cause: error });
   }
   // mkdir succeeds on an existing folder we may not write into: probe it.
   const probe = join(path, `.kenviz-write-test-${process.pid}`);
@@ -90,7 +90,7 @@ export async function ensureDir(path: string): Promise<void> {
   try {
     handle = await open(probe, 'w');
   } catch (error) {
-    throw new Error(`cannot write into output folder ${describeFsError(path, error)}`);
+    throw new Error(`cannot write into output folder ${describeFsError(path, error)}`, { cause: error });
   }
   await handle.close();
   await unlink(probe);
@@ -108,7 +108,7 @@ export async function fileSink(path: string): Promise<FileSink> {
   try {
     handle = await open(path, 'w');
   } catch (error) {
-    throw new Error(`cannot write ${describeFsError(path, error)}`);
+    throw new Error(`cannot write ${describeFsError(path, error)}`, { cause: error });
   }
   const pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -120,7 +120,7 @@ export async function fileSink(path: string): Promise<FileSink> {
         done += bytesWritten;
       }
     } catch (error) {
-      throw new Error(`cannot write ${describeFsError(path, error)}`);
+      throw new Error(`cannot write ${describeFsError(path, error)}`, { cause: error });
     }
   };
   const flush = async () => {

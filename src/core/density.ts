@@ -75,6 +75,8 @@ export class DensityWorkspace {
   nonEmpty = new Int32Array(0);
   gauss = new Float64Array(0);
   sums = new Float64Array(0);
+  approx = new Float64Array(0);
+  bounds = new Float64Array(0);
   prefix = new Int32Array(0);
   /** Densities recomputed exactly because their bound straddled a rounding boundary (statistics). */
   rechecks = 0;
@@ -90,13 +92,17 @@ export class DensityWorkspace {
   }
 
   ensureTargets(k: number): void {
-    if (this.sums.length < k) this.sums = new Float64Array(k);
+    if (this.sums.length < k) {
+      this.sums = new Float64Array(k);
+      this.approx = new Float64Array(k);
+      this.bounds = new Float64Array(k);
+    }
   }
 }
 
 /**
- * Rounded densities (rule 4) at the k >= 2 grid points of a row with finite values, min < max and h > 0,
- * equal to roundHalfEven(densityExact(row, g_j, h)) for every j. Writes out[0..k).
+ * Approximate densities at the k >= 2 grid points of a row with finite values, min < max and h > 0, with
+ * a rigorous bound: |ws.approx[j] - densityExact(row, g_j, h)| <= ws.bounds[j] for j < k.
  *
  * Method: grid and sources live on a lattice of spacing lambda = step / (h D) bandwidths; sources are
  * grouped in boxes of ~1 bandwidth centred on lattice points; per box, moments
@@ -104,13 +110,12 @@ export class DensityWorkspace {
  * offset u as e^(-u^2/2) * sum_p A_p u^p. The error against densityExact is bounded by the dropped far
  * boxes, the Taylor remainder, position rounding and float64 rounding (of both methods).
  */
-export function roundedDensitiesFast(
+export function approximateDensities(
   row: Float32Array,
   h: number,
   min: number,
   max: number,
   k: number,
-  out: Float64Array,
   ws: DensityWorkspace,
   options: FastDensityOptions = {},
   sortedValues?: Float64Array,
@@ -128,8 +133,16 @@ export function roundedDensitiesFast(
   const lastLattice = (k - 1) * perStep;
   const boxes = Math.round(lastLattice / perBox) + 1;
 
-  ws.ensure(boxes, TERMS, 1);
   ws.ensureTargets(k);
+  if (boxes > 4 * n + 1024) {
+    // Only for a float32 std far below the row's spread (underflowing squares): too many boxes to pay off.
+    for (let j = 0; j < k; j++) {
+      ws.approx[j] = densityExact(row, gridValue(min, max, k, j), h);
+      ws.bounds[j] = 0;
+    }
+    return;
+  }
+  ws.ensure(boxes, TERMS, 1);
   const values = sortedValues ?? Float64Array.from(row).sort();
   const terms = TERMS;
   const moments = ws.moments;
@@ -238,15 +251,41 @@ export function roundedDensitiesFast(
     const jHi = Math.min(k - 1, Math.floor((centre + reachLattice) / perStep));
     addBoxExpansion(moments, b * terms, centre, perStep, lambda, gauss, sums, jLo, jHi);
   }
+  const approx = ws.approx;
+  const bounds = ws.bounds;
   for (let j = 0; j < k; j++) {
-    const sum = sums[j];
-    const density = norm * sum;
+    const density = norm * sums[j];
     const bLo = Math.max(0, Math.ceil((j * perStep - reachLattice) / perBox));
     const bHi = Math.min(boxes - 1, Math.floor((j * perStep + reachLattice) / perBox));
     const dropped = bHi < bLo ? n : n - (prefix[bHi + 1] - prefix[bLo]);
-    const bound = normBound + normDropBound * dropped + Math.abs(density) * 8 * ULP_HALF * boundScale;
-    const low = roundHalfEven(density - bound);
-    const high = roundHalfEven(density + bound);
+    approx[j] = density;
+    bounds[j] = normBound + normDropBound * dropped + Math.abs(density) * 8 * ULP_HALF * boundScale;
+  }
+}
+
+/**
+ * Rounded densities (rule 4) at the k >= 2 grid points of a row with finite values, min < max and h > 0:
+ * out[j] = roundHalfEven(densityExact(row, g_j, h)) for every j, exactly. Uses approximateDensities and
+ * recomputes with densityExact only where [approx - bound, approx + bound] contains a rounding boundary.
+ * `sortedValues` (the row's values ascending) saves a sort when the caller has one.
+ */
+export function roundedDensitiesFast(
+  row: Float32Array,
+  h: number,
+  min: number,
+  max: number,
+  k: number,
+  out: Float64Array,
+  ws: DensityWorkspace,
+  options: FastDensityOptions = {},
+  sortedValues?: Float64Array,
+): void {
+  approximateDensities(row, h, min, max, k, ws, options, sortedValues);
+  const approx = ws.approx;
+  const bounds = ws.bounds;
+  for (let j = 0; j < k; j++) {
+    const low = roundHalfEven(approx[j] - bounds[j]);
+    const high = roundHalfEven(approx[j] + bounds[j]);
     if (low === high) {
       out[j] = low === 0 ? 0 : low;
     } else {

@@ -118,15 +118,26 @@ function analyseRow(values: Float32Array, start: number, n: number, k: number, s
 }
 
 /** Grid indices sorted by rounded density descending, ties ascending (a stable sort). */
-function visitOrderOf(rounded: ArrayLike<number>, offset: number, k: number, out: Int32Array, keys: Float64Array): void {
+function visitOrderOf(rounded: ArrayLike<number>, offset: number, k: number, out: Int32Array, keys: Float64Array, counts: Int32Array): void {
   let slots = 1;
   while (slots < k) slots *= 2;
   let largest = 0;
   let smallest = 0;
+  let integers = true;
   for (let j = 0; j < k; j++) {
     const r = rounded[offset + j];
     if (r > largest) largest = r;
     if (r < smallest) smallest = r;
+    if (r !== Math.floor(r)) integers = false;
+  }
+  if (!integers) throw new RangeError('KEN: rounded densities must be integers');
+  if (smallest >= 0 && largest + 2 <= counts.length) {
+    // Rounded densities are small integers on real rows: a counting sort (stable) by descending density.
+    counts.fill(0, 0, largest + 2);
+    for (let j = 0; j < k; j++) counts[largest - rounded[offset + j] + 1]++;
+    for (let d = 1; d <= largest + 1; d++) counts[d] += counts[d - 1];
+    for (let j = 0; j < k; j++) out[counts[largest - rounded[offset + j]]++] = j;
+    return;
   }
   if (smallest >= 0 && largest * slots < 2 ** 52) {
     // One exact double per grid point, -r * slots + j, sorts natively into the stable order.
@@ -248,6 +259,7 @@ function selectRows(
   const rounded = new Float64Array(k);
   const keys = new Float64Array(k);
   const visitOrder = new Int32Array(k);
+  const counts = new Int32Array(4 * k + 1024);
   const matchWs = new MatchWorkspace();
   const source = { array: rounded as ArrayLike<number>, offset: 0 };
   let keptCount = 0;
@@ -266,7 +278,7 @@ function selectRows(
     source.offset = 0;
     sortRow(row, matchWs);
     densities(row, r, rounded, source, matchWs.sortedValue);
-    visitOrderOf(source.array, source.offset, k, visitOrder, keys);
+    visitOrderOf(source.array, source.offset, k, visitOrder, keys, counts);
     const kept = matchRow(row, k, visitOrder, plan.min[r], plan.max[r], matchWs, maskBits, start, undefined, true);
     keptPerRow[r] = kept;
     keptCount += kept;

@@ -2,8 +2,6 @@
 // The row is sorted once by (value, index); "next alive" links skip taken entries, and a min-index
 // segment tree breaks ties among entries at equal float32 distance (lowest original index wins).
 
-import { gridValue } from './density';
-
 const fround = Math.fround;
 const NO_INDEX = 0x7fffffff;
 
@@ -20,6 +18,7 @@ export class MatchWorkspace {
   radixIndexA = new Int32Array(0);
   radixIndexB = new Int32Array(0);
   radixCounts = new Int32Array(1024);
+  bucketStarts = new Int32Array(0);
   gridF32 = new Float64Array(0);
   lowerPosition = new Int32Array(0);
   sortedIndex = new Int32Array(0);
@@ -37,6 +36,7 @@ export class MatchWorkspace {
       this.radixKeyB = new Uint32Array(n);
       this.radixIndexA = new Int32Array(n);
       this.radixIndexB = new Int32Array(n);
+      this.bucketStarts = new Int32Array(n + 1);
       this.sortedIndex = new Int32Array(n);
       this.sortedValue = new Float64Array(n);
       this.positionOf = new Int32Array(n);
@@ -51,14 +51,75 @@ export class MatchWorkspace {
   }
 }
 
+/** A bucket holding more than this many values sends the row to the radix sort. */
+const MAX_BUCKET = 32;
+
 /**
- * Sorts row positions by (value, index) into ws.sortedIndex / ws.sortedValue, -0 equal to 0: an LSD
- * radix sort (bytes of the order-preserving float32 bits, passes whose byte is constant skipped). It is
- * stable, so equal values stay in index order, and faster than a comparison sort on rows of hundreds.
+ * Sorts row positions by (value, index) into ws.sortedIndex / ws.sortedValue, -0 equal to 0 (a finite
+ * row). Weight rows are spread smoothly, so a stable distribution into n equal-width buckets plus an
+ * insertion sort per bucket does it in about 4n steps; rows with a crowded bucket (heavy tails, many
+ * duplicates) take a stable LSD radix sort instead. Both keep equal values in index order.
  */
 export function sortRow(row: Float32Array, ws: MatchWorkspace): void {
   const n = row.length;
   ws.ensure(n);
+  if (!bucketSortRow(row, ws)) radixSortRow(row, ws);
+}
+
+function bucketSortRow(row: Float32Array, ws: MatchWorkspace): boolean {
+  const n = row.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = row[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(max > min)) return false;
+  const scale = (n - 1) / (max - min);
+  const bucketOf = ws.radixIndexB; // reused scratch
+  const starts = ws.bucketStarts;
+  starts.fill(0, 0, n + 1);
+  for (let i = 0; i < n; i++) {
+    let b = Math.floor((row[i] - min) * scale); // monotone in the value
+    if (b > n - 1) b = n - 1;
+    bucketOf[i] = b;
+    if (++starts[b + 1] > MAX_BUCKET) return false;
+  }
+  for (let b = 0; b < n; b++) starts[b + 1] += starts[b];
+  const sortedIndex = ws.sortedIndex;
+  const sortedValue = ws.sortedValue;
+  const fill = ws.radixIndexA;
+  fill.set(starts.subarray(0, n));
+  for (let i = 0; i < n; i++) {
+    const slot = fill[bucketOf[i]]++;
+    sortedIndex[slot] = i;
+    const v = row[i];
+    sortedValue[slot] = v === 0 ? 0 : v;
+  }
+  // Insertion sort inside each bucket; strict comparison keeps equal values in index order.
+  for (let b = 0; b < n; b++) {
+    const lo = starts[b];
+    const hi = starts[b + 1];
+    for (let p = lo + 1; p < hi; p++) {
+      const v = sortedValue[p];
+      const idx = sortedIndex[p];
+      let q = p - 1;
+      while (q >= lo && sortedValue[q] > v) {
+        sortedValue[q + 1] = sortedValue[q];
+        sortedIndex[q + 1] = sortedIndex[q];
+        q--;
+      }
+      sortedValue[q + 1] = v;
+      sortedIndex[q + 1] = idx;
+    }
+  }
+  return true;
+}
+
+/** Stable LSD radix sort on the bytes of the order-preserving float32 bits (constant bytes skipped). */
+function radixSortRow(row: Float32Array, ws: MatchWorkspace): void {
+  const n = row.length;
   const bits = new Uint32Array(row.buffer, row.byteOffset, n);
   const counts = ws.radixCounts; // 4 histograms of 256
   counts.fill(0);
@@ -183,8 +244,10 @@ export function matchRow(
 
   // The float32 grid is non-decreasing in j, so one merge walk finds every first position >= gf.
   let position = 0;
+  const step = (max - min) / (k - 1);
   for (let j = 0; j < k; j++) {
-    const gf = fround(gridValue(min, max, k, j));
+    // gridValue, inlined: (j * step) + min, the last point exactly max (k = 1: min).
+    const gf = fround(k === 1 ? min : j === k - 1 ? max : j * step + min);
     gridF32[j] = gf;
     while (position < n && sortedValue[position] < gf) position++;
     lowerPosition[j] = position;

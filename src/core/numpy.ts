@@ -3,9 +3,6 @@
 
 const fround = Math.fround;
 
-/** NumPy reduces contiguous float32 data in buffer-sized blocks; each block is summed pairwise. */
-const NUMPY_BLOCK = 8192;
-
 /** NumPy's float32 pairwise sum of values[offset .. offset + count) (all values must be float32). */
 function pairwiseBlock(values: ArrayLike<number>, offset: number, count: number): number {
   if (count < 8) {
@@ -43,14 +40,13 @@ function pairwiseBlock(values: ArrayLike<number>, offset: number, count: number)
   return fround(pairwiseBlock(values, offset, half) + pairwiseBlock(values, offset + half, count - half));
 }
 
-/** Sum of float32 values as np.add.reduce computes it on a contiguous float32 vector. */
+/**
+ * Sum of float32 values as np.add.reduce computes it on a contiguous float32 vector: one pairwise sum
+ * over the whole vector. (The fixtures' README mentions blocks of 8192; NumPy only blocks buffered
+ * reductions, e.g. with a dtype cast. Measured with NumPy 2.4.6 up to n = 40000: numpy-golden.json.)
+ */
 export function pairwiseSumF32(values: ArrayLike<number>, offset = 0, count = values.length - offset): number {
-  if (count <= NUMPY_BLOCK) return fround(0 + pairwiseBlock(values, offset, count));
-  let acc = 0;
-  for (let start = 0; start < count; start += NUMPY_BLOCK) {
-    acc = fround(acc + pairwiseBlock(values, offset + start, Math.min(NUMPY_BLOCK, count - start)));
-  }
-  return acc;
+  return fround(0 + pairwiseBlock(values, offset, count));
 }
 
 /**

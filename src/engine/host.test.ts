@@ -2,7 +2,7 @@
 // the result cache and error messages. The CPU pool runs its blocks in this thread here (no Worker in Node).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EngineHost, meanAbsDeltas, wholeSelection } from './host';
+import { EngineHost, meanAbsDeltas, wholeSelection, type BackendResolver, type SelectionBackend } from './host';
 import { CpuPool } from './pool';
 import { cpuBackend } from './backends';
 import type { Request, SourceSpec, TensorData, TensorSummary, WorkerEvent } from './protocol';
@@ -23,17 +23,18 @@ class Harness {
   private waiters: (() => void)[] = [];
   readonly host: EngineHost;
 
-  constructor(cacheBytes?: number, blockRowsPool = new CpuPool(3, null)) {
-    const backend = cpuBackend(blockRowsPool);
+  constructor(cacheBytes?: number, resolver?: BackendResolver) {
+    const backend = cpuBackend(new CpuPool(3, null));
     this.host = new EngineHost(
       (event) => {
         this.events.push(event);
         for (const w of this.waiters.splice(0)) w();
       },
-      async (choice) => {
-        if (choice === 'webgpu') throw new Error('WebGPU was requested but is unavailable: Node test.');
-        return { backend, reason: 'CPU pool (test)' };
-      },
+      resolver ??
+        (async (choice) => {
+          if (choice === 'webgpu') throw new Error('WebGPU was requested but is unavailable: Node test.');
+          return { backend, reason: 'CPU pool (test)' };
+        }),
       cacheBytes,
     );
   }
@@ -236,6 +237,55 @@ describe('EngineHost runs', () => {
     const bad: SourceSpec = { kind: 'files', files: [{ file: new Blob([new Uint8Array(20)]) as File, path: 'broken.safetensors' }], label: 'broken' };
     await expect(h.ask({ type: 'open', pretrained: bad, finetuned: fileSpec(GOLDEN + 'rows-7.finetuned.safetensors') }, 'opened')).rejects.toThrow(/Pre-trained checkpoint.*broken/);
     await expect(h.ask({ type: 'run', options: { k: 4, scope: { kind: 'all' }, rule: 'ken', backend: 'cpu' } }, 'run-done')).rejects.toThrow(/No checkpoints are open/);
+  });
+});
+
+describe('EngineHost re-open', () => {
+  it('work started for the previous pair never lands in the new pair\'s caches', async () => {
+    const pairA = { pretrained: fileSpec(GOLDEN + 'rows-64.pretrained.safetensors'), finetuned: fileSpec(GOLDEN + 'rows-64.finetuned.safetensors') };
+    // Same tensor names, other values: the pre-trained weights play the fine-tuned ones.
+    const pairB = { pretrained: fileSpec(GOLDEN + 'rows-64.finetuned.safetensors'), finetuned: fileSpec(GOLDEN + 'rows-64.pretrained.safetensors') };
+    const fresh = new Harness();
+    await fresh.ask({ type: 'open', ...pairB }, 'opened');
+    const expected = (await fresh.ask({ type: 'tensor', name: 'w64', k: 16, rule: 'ken' }, 'tensor')).data;
+
+    const h = new Harness();
+    await h.ask({ type: 'open', ...pairA }, 'opened');
+    const stale = h.send({ type: 'tensor', name: 'w64', k: 16, rule: 'ken' }); // still computing on A...
+    const reopened = h.send({ type: 'open', ...pairB }); // ...when B is opened
+    await h.until(stale, ['tensor', 'error']);
+    await h.until(reopened, ['opened']);
+    const after = (await h.ask({ type: 'tensor', name: 'w64', k: 16, rule: 'ken' }, 'tensor')).data;
+    expect([...after.finetuned]).toEqual([...expected.finetuned]);
+    expect([...after.maskBits]).toEqual([...expected.maskBits]);
+  });
+});
+
+describe('EngineHost backend fallback', () => {
+  it("on 'auto', a GPU failure mid-run moves the run to the CPU pool and says why", async () => {
+    const cpu = cpuBackend(new CpuPool(2, null));
+    let gpuCalls = 0;
+    const failingGpu: SelectionBackend = {
+      kind: 'webgpu',
+      select: () => {
+        gpuCalls++;
+        return Promise.reject(new Error('The WebGPU device was lost (unknown: test)'));
+      },
+    };
+    const h = new Harness(undefined, async (choice) =>
+      choice === 'cpu' ? { backend: cpu, reason: 'CPU pool (2 workers): CPU chosen' } : { backend: failingGpu, reason: 'WebGPU on test adapter' },
+    );
+    await h.ask({ type: 'open', pretrained: fileSpec(GOLDEN + 'rows-7.pretrained.safetensors'), finetuned: fileSpec(GOLDEN + 'rows-7.finetuned.safetensors') }, 'opened');
+    const id = h.send({ type: 'run', options: { k: 3, scope: { kind: 'all' }, rule: 'ken', backend: 'auto' } });
+    const done = await h.until(id, ['run-done', 'error']);
+    expect(done.type === 'run-done' && done.backend).toBe('cpu');
+    expect(gpuCalls).toBe(1);
+    const reasons = h.of(id).flatMap((e) => (e.type === 'backend' ? [`${e.backend}: ${e.reason}`] : []));
+    expect(reasons).toEqual(['webgpu: WebGPU on test adapter', 'cpu: CPU pool (2 workers): WebGPU failed (Tensor "v7" (rows-7.finetuned.safetensors): The WebGPU device was lost (unknown: test))']);
+    // Forced WebGPU does not fall back: the failure is the answer.
+    const forced = h.send({ type: 'run', options: { k: 2, scope: { kind: 'all' }, rule: 'ken', backend: 'webgpu' } });
+    const err = await h.until(forced, ['run-done', 'error']);
+    expect(err.type === 'error' && err.message).toMatch(/Tensor "v7".*device was lost/);
   });
 });
 

@@ -120,8 +120,11 @@ export class EngineHost {
   private run: ActiveRun | null = null;
   readonly cache: ByteLru<CachedResult>;
   /** The last tensor pair read (one at most), for repeated row and tensor queries of the same tensor. */
-  private arrays: { name: string; fine: Float32Array; pre: Float32Array | null } | null = null;
+  private arrays: { pair: TensorPair; fine: Float32Array; pre: Float32Array | null } | null = null;
+
   private backendChoice: BackendChoice = 'auto';
+  /** The random rule's seed of the latest run: tensor requests (which carry none) use the same one. */
+  private runSeed = 0;
 
   constructor(
     private readonly post: Post,
@@ -245,6 +248,14 @@ export class EngineHost {
     return this.pair;
   }
 
+  /**
+   * Work started for an older pair may finish after a new open; it must not land in the caches, where a
+   * tensor of the same name in the new pair would pick it up. Pairs are new objects on every open.
+   */
+  private isCurrent(pair: TensorPair): boolean {
+    return this.pair?.pairs.get(pair.name) === pair;
+  }
+
   private requireTensor(name: string): TensorPair {
     const pair = this.requirePair().pairs.get(name);
     if (!pair) throw new Error(`Tensor "${name}" is not in the open pair.`);
@@ -254,14 +265,15 @@ export class EngineHost {
   // ---------------------------------------------------------------- reading
 
   private async readArrays(pair: TensorPair, signal?: AbortSignal): Promise<{ fine: Float32Array; pre: Float32Array | null }> {
-    if (this.arrays?.name === pair.name) return this.arrays;
+    if (this.arrays?.pair === pair) return this.arrays;
     this.arrays = null; // drop the previous pair before reading the next: memory follows one tensor pair
     const info = pair.finetuned;
     if (!info) throw new Error(`Tensor "${pair.name}" exists only in the pre-trained checkpoint; there is nothing to prune.`);
     const fine = await readTensorFloat32(info, signal);
     const pre = pair.status === 'pruned' && pair.pretrained ? await readTensorFloat32(pair.pretrained, signal) : null;
-    this.arrays = { name: pair.name, fine, pre };
-    return this.arrays;
+    const arrays = { pair, fine, pre };
+    if (this.isCurrent(pair)) this.arrays = arrays;
+    return arrays;
   }
 
   /** Copies to transfer away: the originals may be in use by a run computing the same tensor. */
@@ -283,7 +295,7 @@ export class EngineHost {
     keepInCache = true,
   ): Promise<CachedResult> {
     const key = resultKey(pair.name, k, rule, seed);
-    const hit = this.cache.get(key);
+    const hit = this.isCurrent(pair) ? this.cache.get(key) : undefined;
     if (hit) return hit;
     if (!Number.isInteger(k) || k < 1) throw new Error(`k must be an integer >= 1 (got ${k})`);
     let selection: TensorSelection;
@@ -331,7 +343,7 @@ export class EngineHost {
       };
     }
     const result = { selection, summary };
-    if (!signal?.aborted && keepInCache) this.cache.set(key, result, selectionBytes(selection));
+    if (!signal?.aborted && keepInCache && this.isCurrent(pair)) this.cache.set(key, result, selectionBytes(selection));
     return result;
   }
 
@@ -388,6 +400,7 @@ export class EngineHost {
     const { k, rule } = options;
     if (!Number.isInteger(k) || k < 1) throw new Error(`k must be an integer >= 1 (got ${k})`);
     const seed = options.seed ?? 0;
+    this.runSeed = seed;
     const matches = scopeMatcher(options.scope);
     const selected = metas.filter((m) => RUNNABLE.has(m.status) && matches(m.name, m.layer));
     if (options.priority) {
@@ -432,9 +445,19 @@ export class EngineHost {
     for (const meta of selected) {
       if (signal.aborted) return;
       const pair = pairs.get(meta.name) as TensorPair;
-      const result = await this.computeResult(pair, k, rule, seed, backend, signal, (rowsDone) =>
-        progress(meta.name, rowsDone * meta.cols, false),
-      );
+      const compute = () =>
+        this.computeResult(pair, k, rule, seed, backend, signal, (rowsDone) => progress(meta.name, rowsDone * meta.cols, false));
+      let result: CachedResult;
+      try {
+        result = await compute();
+      } catch (error) {
+        // On 'auto', a GPU failure mid-run (device lost, out of memory) moves the run to the CPU pool.
+        if (signal.aborted || isAbort(error) || backend?.kind !== 'webgpu' || options.backend !== 'auto') throw error;
+        const fallback = await this.resolveBackend('cpu');
+        backend = fallback.backend;
+        emit({ type: 'backend', id, backend: backend.kind, reason: `${fallback.reason.split(':')[0]}: WebGPU failed (${messageOf(error)})` });
+        result = await compute();
+      }
       if (signal.aborted) return;
       tensorsDone++;
       paramsDone += meta.params;
@@ -457,7 +480,7 @@ export class EngineHost {
 
   private async tensor(id: number, name: string, k: number, rule: SelectionRule): Promise<void> {
     const pair = this.requireTensor(name);
-    const seed = 0;
+    const seed = this.runSeed;
     const result = await this.computeResult(pair, k, rule, seed, null);
     const { fine, pre } = await this.copyArrays(pair);
     // The cache keeps its copy of the mask: the view gets its own to own.

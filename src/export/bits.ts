@@ -35,3 +35,23 @@ export function hasPaddingBits(bits: Uint8Array, bitCount: number): boolean {
   for (let i = packedLength(bitCount); i < bits.length; i++) if (bits[i]) return true;
   return false;
 }
+
+/** One byte (0/1) per bit, for the first bitCount bits. */
+export function unpackBits(bits: Uint8Array, bitCount: number): Uint8Array {
+  const out = new Uint8Array(bitCount);
+  const fullBytes = bitCount >> 3;
+  for (let j = 0, i = 0; j < fullBytes; j++, i += 8) {
+    const byte = bits[j];
+    if (byte === 0) continue;
+    out[i] = byte & 1;
+    out[i + 1] = (byte >> 1) & 1;
+    out[i + 2] = (byte >> 2) & 1;
+    out[i + 3] = (byte >> 3) & 1;
+    out[i + 4] = (byte >> 4) & 1;
+    out[i + 5] = (byte >> 5) & 1;
+    out[i + 6] = (byte >> 6) & 1;
+    out[i + 7] = byte >> 7;
+  }
+  for (let i = fullBytes * 8; i < bitCount; i++) out[i] = getBit(bits, i);
+  return out;
+}

@@ -20,7 +20,7 @@ export function takesFineBits(selection: TensorSelection, fine: Float32Array): U
     }
     for (let i = start; i < start + cols; i++) {
       // -0.0 !== 0 is false, so both zeros take the pre-trained value as the reference does.
-      if (getBit(maskBits, i) && fine[i] !== 0) setBit(out, i);
+      if ((maskBits[i >> 3] >> (i & 7)) & 1 && fine[i] !== 0) out[i >> 3] |= 1 << (i & 7);
     }
   }
   return out;
@@ -52,7 +52,21 @@ export function mergeBytes(
   const diffBits = new Uint8Array(packedLength(count));
   if (!baseRaw) return { merged: fineRaw, diffBits, diffCount: 0 };
   const merged = takesFine ? baseRaw.slice() : fineRaw;
+  const fineWords = wordView(fineRaw, elementSize, count);
+  const baseWords = wordView(baseRaw, elementSize, count);
+  const mergedWords = wordView(merged, elementSize, count);
   let diffCount = 0;
+  if (fineWords && baseWords && mergedWords) {
+    // Whole elements compared and copied as 16/32-bit words: the common F32/F16/BF16 case, far faster.
+    for (let i = 0; i < count; i++) {
+      if (takesFine && ((takesFine[i >> 3] >> (i & 7)) & 1) === 0) continue;
+      if (fineWords[i] === baseWords[i]) continue;
+      if (takesFine) mergedWords[i] = fineWords[i];
+      diffBits[i >> 3] |= 1 << (i & 7);
+      diffCount++;
+    }
+    return { merged, diffBits, diffCount };
+  }
   for (let i = 0, offset = 0; i < count; i++, offset += elementSize) {
     if (takesFine && !getBit(takesFine, i)) continue;
     if (elementsEqual(fineRaw, baseRaw, offset, elementSize)) continue;
@@ -61,6 +75,13 @@ export function mergeBytes(
     diffCount++;
   }
   return { merged, diffBits, diffCount };
+}
+
+/** A 16/32-bit view of whole elements when size and alignment allow (bit patterns, not values: NaNs stay exact). */
+function wordView(bytes: Uint8Array, elementSize: number, count: number): Uint16Array | Uint32Array | null {
+  if (elementSize === 4 && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+  if (elementSize === 2 && bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  return null;
 }
 
 /** Bytes of the elements whose diff bit is set, in index order. */

@@ -7,7 +7,7 @@ import type { SelectionRule, TensorSelection, WholeRow } from '../core/types';
 import { decodeToFloat32, dtypeSize } from '../formats/dtype';
 import { readMetadata, readTensorBytes } from '../formats/safetensors';
 import type { Checkpoint, TensorInfo, TensorPair } from '../formats/types';
-import { popcount, getBit } from './bits';
+import { popcount, unpackBits } from './bits';
 import { encodeFloat32As } from './encode';
 import { Fnv1a64 } from './fnv';
 import { gatherElements, mergeBytes, takesFineBits } from './merge';
@@ -226,14 +226,14 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
       }
       takesFine = takesFineBits(selection, fine);
       keptCount = selection.keptCount;
+      const maskBits = selection.maskBits;
       for (let i = 0; i < tensor.count; i++) {
         const delta = Math.abs(fine[i] - pre[i]);
-        if (getBit(selection.maskBits, i)) sumKept += delta;
+        if ((maskBits[i >> 3] >> (i & 7)) & 1) sumKept += delta;
         else sumReset += delta;
       }
       if (masksWriter) {
-        const maskBytes = new Uint8Array(tensor.count);
-        for (let i = 0; i < tensor.count; i++) maskBytes[i] = getBit(selection.maskBits, i);
+        const maskBytes = unpackBits(selection.maskBits, tensor.count);
         await masksWriter.writeTensor(tensor.name, maskBytes);
       }
     }

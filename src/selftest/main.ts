@@ -253,17 +253,18 @@ async function bench(client: KenEngineClient, choices: BackendChoice[]): Promise
     const r = await client.run({ k, scope: { kind: 'all' }, rule: 'ken', backend: choice }, {}).done;
     return { backend: r.backend, wallMs: Math.round(performance.now() - t0), workerMs: Math.round(r.elapsedMs), keptCount: r.keptCount, total: r.total };
   };
-  for (const choice of choices) {
+  // Each choice may repeat (e.g. cpu,webgpu,cpu,webgpu): runs are numbered so none overwrites another.
+  for (const [index, choice] of choices.entries()) {
     try {
       await client.open(demo('pretrained'), demo('finetuned'));
-      result.bench[`demo-k64-${choice}`] = await timeRun(64, choice);
+      result.bench[`${index}-demo-k64-${choice}`] = await timeRun(64, choice);
       show('running');
       const pair = syntheticPair(768, 768);
       await client.open(pair.pre, pair.fine);
-      result.bench[`768x768-k384-${choice}`] = await timeRun(384, choice);
+      result.bench[`${index}-768x768-k384-${choice}`] = await timeRun(384, choice);
       show('running');
     } catch (error) {
-      result.bench[`error-${choice}`] = error instanceof Error ? error.message : String(error);
+      result.bench[`${index}-error-${choice}`] = error instanceof Error ? error.message : String(error);
     }
   }
 }

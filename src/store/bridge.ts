@@ -190,9 +190,11 @@ export function createBridge(store: AppStore, engine: BridgeEngine, options: Bri
 
     setBackendChoice(choice) {
       store.getState().setBackendChoice(choice);
+      // Every run carries the choice too and reports an unavailable backend as its error, so a late
+      // answer here must not overwrite the backend a newer run reported.
       Promise.resolve()
         .then(() => engine.setBackend(choice))
-        .catch((error: unknown) => store.getState().setBackend(null, errorMessage(error)));
+        .catch(() => undefined);
     },
   };
   return bridge;

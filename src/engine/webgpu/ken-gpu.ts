@@ -15,6 +15,8 @@ const SQRT_2PI = Math.sqrt(2 * Math.PI);
 /** Bound on values and (row, grid point) pairs per dispatch: buffers of at most 16 MiB each. */
 const MAX_VALUES_PER_CHUNK = 4 << 20;
 const MAX_DENSITIES_PER_CHUNK = 1 << 20;
+/** Kernel terms per dispatch: keeps one dispatch well under a second, below OS GPU watchdogs. */
+const MAX_TERMS_PER_CHUNK = 1 << 28;
 
 /** What selectTensorGpu needs of the GPU program (tests substitute a float32 emulation). */
 export interface DensityRunner {
@@ -101,7 +103,7 @@ export async function selectTensorGpu(
   const maxBytes = program.maxBindingBytes;
   const chunkRows = Math.max(
     1,
-    Math.min(rows, Math.floor(Math.min(MAX_VALUES_PER_CHUNK, maxBytes / 4) / Math.max(1, cols)), Math.floor(Math.min(MAX_DENSITIES_PER_CHUNK, maxBytes / 8) / k)),
+    Math.min(rows, Math.floor(Math.min(MAX_VALUES_PER_CHUNK, maxBytes / 4) / Math.max(1, cols)), Math.floor(Math.min(MAX_DENSITIES_PER_CHUNK, maxBytes / 8) / k), Math.floor(MAX_TERMS_PER_CHUNK / (k * Math.max(1, cols)))),
   );
   const maskBits = new Uint8Array(Math.ceil((rows * cols) / 8));
   const keptPerRow = new Uint32Array(rows);

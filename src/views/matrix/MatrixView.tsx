@@ -17,7 +17,7 @@ import {
   fitTransform,
   marginalBars,
   paintMatrix,
-  scaleLimits,
+  zoomLimits,
   zoomAt,
   type ViewTransform,
 } from '../render/matrix-paint';
@@ -136,25 +136,28 @@ export function MatrixView() {
   const rows = meta?.rows ?? 1;
   const cols = meta?.cols ?? 1;
   // The plot takes the matrix's aspect: full width for wide matrices, at most 600 px tall for tall ones
-  // (a 6000 x 128 embedding gets a narrow plot of at least 240 px rather than a sliver).
+  // (a 6000 x 128 embedding gets a plot at least 360 px wide, its cells stretched, rather than a sliver).
   const availW = Math.max(100, stageWidth - MARGIN.left - MARGIN.right);
   const aspect = rows / cols;
-  const plotW = Math.round(availW * aspect <= 600 ? availW : Math.max(Math.min(availW, 240), 600 / aspect));
-  const plotH = Math.round(Math.min(600, Math.max(120, plotW * aspect)));
+  const plotW = Math.round(availW * aspect <= 600 ? availW : Math.max(Math.min(availW, 360), 600 / aspect));
+  const plotH = Math.round(Math.min(600, Math.max(rows === 1 ? 48 : 120, plotW * aspect)));
   const stageW = MARGIN.left + plotW + MARGIN.right;
   const stageH = MARGIN.top + plotH + MARGIN.bottom;
   const ratio = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
 
   const fitKey = `${tensorName}:${rows}x${cols}@${plotW}x${plotH}`;
   const [view, setViewTransform] = useState<{ key: string; t: ViewTransform } | null>(null);
-  const transform = view && view.key === fitKey ? view.t : fitTransform(rows, cols, plotW, plotH);
-  const [minScale, maxScale] = scaleLimits(rows, cols, plotW, plotH);
+  const fit = fitTransform(rows, cols, plotW, plotH);
+  const transform = view && view.key === fitKey ? view.t : fit;
+  const [minZoom, maxZoom] = zoomLimits(rows, cols, plotW, plotH);
   const setTransform = (t: ViewTransform) => setViewTransform({ key: fitKey, t: clampTransform(t, rows, cols, plotW, plotH) });
-  const zoomBy = (factor: number, px = plotW / 2, py = plotH / 2) => setTransform(zoomAt(transform, factor, px, py, minScale, maxScale));
+  const zoomBy = (factor: number, px = plotW / 2, py = plotH / 2) => setTransform(zoomAt(transform, fit, factor, px, py, minZoom, maxZoom));
 
   // Painting: the raster and the marginals into one canvas, only when data, mode or transform change.
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const blockSize = blockSizeFor(transform.scale, ratio);
+  const blockHeight = blockSizeFor(transform.scaleY, ratio);
+  const blockWidth = blockSizeFor(transform.scaleX, ratio);
+  const blockSize = Math.max(blockHeight, blockWidth);
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas || stageWidth === 0) return;
@@ -174,18 +177,18 @@ export function MatrixView() {
     // Frame the matrix itself (clipped to the plot), so its edges read even where it does not fill the plot.
     const fx0 = Math.max(0, transform.tx);
     const fy0 = Math.max(0, transform.ty);
-    const fx1 = Math.min(plotW, transform.tx + cols * transform.scale);
-    const fy1 = Math.min(plotH, transform.ty + rows * transform.scale);
+    const fx1 = Math.min(plotW, transform.tx + cols * transform.scaleX);
+    const fy1 = Math.min(plotH, transform.ty + rows * transform.scaleY);
     ctx.strokeStyle = '#9aa0a6';
     ctx.strokeRect(MARGIN.left + fx0 - 0.5, MARGIN.top + fy0 - 0.5, fx1 - fx0 + 1, fy1 - fy0 + 1);
     ctx.restore();
     // Marginals: kept count per row (right) and per column (below), max over the cells under each pixel.
     ctx.fillStyle = '#4a8fe7';
     // Bars are scaled to the largest count (named in the labels), not to the row length, so small k stays visible.
-    const rowBars = marginalBars(current.keptPerRow, maxKeptPerRow, transform.ty * ratio, transform.scale * ratio, h);
+    const rowBars = marginalBars(current.keptPerRow, maxKeptPerRow, transform.ty * ratio, transform.scaleY * ratio, h);
     const rx = Math.round((MARGIN.left + plotW + 6) * ratio);
     for (let p = 0; p < h; p++) if (rowBars[p] > 0) ctx.fillRect(rx, Math.round(MARGIN.top * ratio) + p, Math.max(1, rowBars[p] * MARGINAL * ratio), 1);
-    const colBars = marginalBars(keptPerCol, maxKeptPerCol, transform.tx * ratio, transform.scale * ratio, w);
+    const colBars = marginalBars(keptPerCol, maxKeptPerCol, transform.tx * ratio, transform.scaleX * ratio, w);
     const by = Math.round((MARGIN.top + plotH + 6 + 32) * ratio);
     for (let p = 0; p < w; p++) {
       if (colBars[p] > 0) {
@@ -200,10 +203,10 @@ export function MatrixView() {
   const yAxisRef = useRef<SVGGElement>(null);
   useEffect(() => {
     const x = scaleLinear()
-      .domain([-transform.tx / transform.scale - 0.5, (plotW - transform.tx) / transform.scale - 0.5])
+      .domain([-transform.tx / transform.scaleX - 0.5, (plotW - transform.tx) / transform.scaleX - 0.5])
       .range([0, plotW]);
     const y = scaleLinear()
-      .domain([-transform.ty / transform.scale - 0.5, (plotH - transform.ty) / transform.scale - 0.5])
+      .domain([-transform.ty / transform.scaleY - 0.5, (plotH - transform.ty) / transform.scaleY - 0.5])
       .range([0, plotH]);
     const intTicks = (s: typeof x, n: number, max: number) => s.ticks(n).filter((v) => Number.isInteger(v) && v >= 0 && v < max);
     if (xAxisRef.current) select(xAxisRef.current).call(axisTop(x).tickValues(intTicks(x, Math.max(2, Math.floor(plotW / 70)), cols)).tickFormat(format('d')).tickSizeOuter(0));
@@ -228,7 +231,7 @@ export function MatrixView() {
       const dy = e.clientY - d.y;
       if (d.moved || Math.abs(dx) + Math.abs(dy) > 3) {
         d.moved = true;
-        setTransform({ scale: d.t.scale, tx: d.t.tx + dx, ty: d.t.ty + dy });
+        setTransform({ ...d.t, tx: d.t.tx + dx, ty: d.t.ty + dy });
       }
     }
     const { px, py } = plotPoint(e);
@@ -310,7 +313,6 @@ export function MatrixView() {
   }
 
   const readoutCell = hover ?? (rowIndex !== null && colIndex !== null ? { rowIndex, colIndex } : null);
-  const toScreen = (i: number, offset: number) => i * transform.scale + offset;
 
   return (
     <section className="viz" data-testid="view-matrix" data-state={ready ? 'ready' : error ? 'error' : 'computing'} data-k={current?.k ?? ''}>
@@ -410,12 +412,12 @@ export function MatrixView() {
             </text>
             <svg x={MARGIN.left} y={MARGIN.top} width={plotW} height={plotH} overflow="hidden">
               {rowIndex !== null && rowIndex < rows && (
-                <rect x={Math.max(-1, transform.tx)} y={toScreen(rowIndex, transform.ty) - 0.5} width={Math.min(plotW + 2, cols * transform.scale)} height={Math.max(1, transform.scale) + 1} fill="none" stroke="#e37400" strokeWidth={1.5} />
+                <rect x={Math.max(-1, transform.tx)} y={rowIndex * transform.scaleY + transform.ty - 0.5} width={Math.min(plotW + 2, cols * transform.scaleX)} height={Math.max(1, transform.scaleY) + 1} fill="none" stroke="#e37400" strokeWidth={1.5} />
               )}
-              {rowIndex !== null && colIndex !== null && transform.scale >= 4 && (
-                <rect x={toScreen(colIndex, transform.tx)} y={toScreen(rowIndex, transform.ty)} width={transform.scale} height={transform.scale} fill="none" stroke="#1d1f21" strokeWidth={2} />
+              {rowIndex !== null && colIndex !== null && transform.scaleX >= 4 && transform.scaleY >= 4 && (
+                <rect x={colIndex * transform.scaleX + transform.tx} y={rowIndex * transform.scaleY + transform.ty} width={transform.scaleX} height={transform.scaleY} fill="none" stroke="#1d1f21" strokeWidth={2} />
               )}
-              {hover && transform.scale >= 4 && <rect x={toScreen(hover.colIndex, transform.tx)} y={toScreen(hover.rowIndex, transform.ty)} width={transform.scale} height={transform.scale} fill="none" stroke="#fff" strokeWidth={1} />}
+              {hover && transform.scaleX >= 4 && transform.scaleY >= 4 && <rect x={hover.colIndex * transform.scaleX + transform.tx} y={hover.rowIndex * transform.scaleY + transform.ty} width={transform.scaleX} height={transform.scaleY} fill="none" stroke="#fff" strokeWidth={1} />}
             </svg>
           </svg>
         </div>
@@ -423,7 +425,7 @@ export function MatrixView() {
       </div>
       <p className="viz-kbd">
         <kbd>wheel</kbd>/<kbd>+</kbd><kbd>−</kbd> zoom, drag to pan, <kbd>0</kbd> fit, <kbd>↑</kbd><kbd>↓</kbd> row, <kbd>←</kbd><kbd>→</kbd> tensor, <kbd>Enter</kbd> neuron view, <kbd>Esc</kbd> clear
-        {blockSize > 1 ? ` · zoomed out: each pixel shows ${blockSize}×${blockSize}-cell block aggregates` : ''}
+        {blockSize > 1 ? ` · zoomed out: each pixel shows block aggregates of ${blockHeight} rows × ${blockWidth} columns` : ''}
       </p>
     </section>
   );

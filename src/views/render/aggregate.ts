@@ -66,8 +66,9 @@ export function cellValue(src: MatrixSource, mode: MatrixMode, rowIndex: number,
 }
 
 export interface BlockGrid {
-  /** Cells per block side. */
-  blockSize: number;
+  /** Rows and columns of cells per block (blocks are rectangular when the two axes are zoomed differently). */
+  blockHeight: number;
+  blockWidth: number;
   blockRows: number;
   blockCols: number;
   /** Mean of the mode's value over the block's non-blank cells (NaN when all blank). Edge blocks average the cells they hold. */
@@ -78,51 +79,113 @@ export interface BlockGrid {
   diff?: { both: Float32Array; onlyK: Float32Array; onlyK2: Float32Array };
 }
 
-export function aggregateBlocks(src: MatrixSource, mode: MatrixMode, blockSize: number): BlockGrid {
-  const { rows, cols } = src;
-  const b = Math.max(1, Math.floor(blockSize));
-  const blockRows = Math.ceil(rows / b);
-  const blockCols = Math.ceil(cols / b);
+function unpackRow(bits: Uint8Array, base: number, cols: number, out: Uint8Array): void {
+  for (let c = 0; c < cols; c++) {
+    const i = base + c;
+    out[c] = (bits[i >>> 3] >>> (i & 7)) & 1;
+  }
+}
+
+/**
+ * One pass over the cells. Rows are unpacked from the bit mask once (three rolling rows for the
+ * neighbour counts) and each mode has its own inner loop, so a 30522 x 768 embedding aggregates in a
+ * fraction of a second instead of testing bits and modes per cell.
+ */
+export function aggregateBlocks(src: MatrixSource, mode: MatrixMode, blockHeight: number, blockWidth = blockHeight): BlockGrid {
+  const { rows, cols, maskBits, finetuned, pretrained } = src;
+  const bh = Math.max(1, Math.floor(blockHeight));
+  const bw = Math.max(1, Math.floor(blockWidth));
+  const blockRows = Math.ceil(rows / bh);
+  const blockCols = Math.ceil(cols / bw);
   const nBlocks = blockRows * blockCols;
   const sum = new Float64Array(nBlocks);
-  const valueCount = new Uint32Array(nBlocks);
-  const keptCount = new Uint32Array(nBlocks);
-  const cellCount = new Uint32Array(nBlocks);
-  const diffCounts = mode === 'diff' ? [new Uint32Array(nBlocks), new Uint32Array(nBlocks), new Uint32Array(nBlocks), new Uint32Array(nBlocks)] : null;
-  const { maskBits, finetuned, pretrained } = src;
+  const valueCount = new Float64Array(nBlocks);
+  const keptCount = new Float64Array(nBlocks);
+  const diffCounts = mode === 'diff' ? [new Float64Array(nBlocks), new Float64Array(nBlocks), new Float64Array(nBlocks), new Float64Array(nBlocks)] : null;
+  const colBlock = new Int32Array(cols);
+  for (let c = 0; c < cols; c++) colBlock[c] = Math.floor(c / bw);
+  let prev = new Uint8Array(cols);
+  let row = new Uint8Array(cols);
+  let next = new Uint8Array(cols);
+  const row2 = new Uint8Array(cols);
+  if (rows > 0) unpackRow(maskBits, 0, cols, row);
   for (let r = 0; r < rows; r++) {
-    const blockRowBase = Math.floor(r / b) * blockCols;
+    const base0 = Math.floor(r / bh) * blockCols;
     const rowBase = r * cols;
-    for (let c = 0; c < cols; c++) {
-      const bi = blockRowBase + Math.floor(c / b);
-      const i = rowBase + c;
-      const kept = bitAt(maskBits, i);
-      keptCount[bi] += kept;
-      cellCount[bi]++;
-      let v: number;
-      if (mode === 'mask') v = kept;
-      else if (mode === 'kept-values') v = kept ? finetuned[i] : Number.NaN;
-      else if (mode === 'delta') v = pretrained ? finetuned[i] - pretrained[i] : Number.NaN;
-      else if (mode === 'neighbours') v = neighbourCount(maskBits, rows, cols, r, c);
-      else {
-        v = cellValue(src, mode, r, c);
-        (diffCounts as Uint32Array[])[v][bi]++;
+    for (let c = 0; c < cols; c++) keptCount[base0 + colBlock[c]] += row[c];
+    switch (mode) {
+      case 'mask':
+        break;
+      case 'kept-values':
+        for (let c = 0; c < cols; c++) {
+          const v = finetuned[rowBase + c];
+          if (row[c] && v === v) {
+            sum[base0 + colBlock[c]] += v;
+            valueCount[base0 + colBlock[c]]++;
+          }
+        }
+        break;
+      case 'delta':
+        if (!pretrained) break;
+        for (let c = 0; c < cols; c++) {
+          const v = finetuned[rowBase + c] - pretrained[rowBase + c];
+          if (v === v) {
+            sum[base0 + colBlock[c]] += v;
+            valueCount[base0 + colBlock[c]]++;
+          }
+        }
+        break;
+      case 'neighbours': {
+        if (r + 1 < rows) unpackRow(maskBits, rowBase + cols, cols, next);
+        else next.fill(0);
+        for (let c = 0; c < cols; c++) {
+          const n = (c > 0 ? row[c - 1] : 0) + (c + 1 < cols ? row[c + 1] : 0) + (r > 0 ? prev[c] : 0) + next[c];
+          sum[base0 + colBlock[c]] += n;
+          valueCount[base0 + colBlock[c]]++;
+        }
+        break;
       }
-      if (!Number.isNaN(v)) {
-        sum[bi] += v;
-        valueCount[bi]++;
+      case 'diff': {
+        const counts = diffCounts as Float64Array[];
+        if (src.maskBits2) unpackRow(src.maskBits2, rowBase, cols, row2);
+        for (let c = 0; c < cols; c++) {
+          const a = row[c];
+          const k2 = row2[c];
+          const category = a && k2 ? DIFF_BOTH : a ? DIFF_ONLY_K : k2 ? DIFF_ONLY_K2 : DIFF_NEITHER;
+          counts[category][base0 + colBlock[c]]++;
+          sum[base0 + colBlock[c]] += category;
+          valueCount[base0 + colBlock[c]]++;
+        }
+        break;
       }
+    }
+    // Roll the three unpacked rows: the neighbour pass already unpacked the next one.
+    const oldPrev = prev;
+    prev = row;
+    if (mode === 'neighbours') {
+      row = next;
+      next = oldPrev;
+    } else {
+      row = oldPrev;
+      if (r + 1 < rows) unpackRow(maskBits, rowBase + cols, cols, row);
     }
   }
   const mean = new Float32Array(nBlocks);
   const keptFraction = new Float32Array(nBlocks);
+  const cellCount = (bi: number) => {
+    const br = Math.floor(bi / blockCols);
+    const bc = bi - br * blockCols;
+    return (Math.min(rows, (br + 1) * bh) - br * bh) * (Math.min(cols, (bc + 1) * bw) - bc * bw);
+  };
   for (let bi = 0; bi < nBlocks; bi++) {
-    mean[bi] = valueCount[bi] > 0 ? sum[bi] / valueCount[bi] : Number.NaN;
-    keptFraction[bi] = cellCount[bi] > 0 ? keptCount[bi] / cellCount[bi] : 0;
+    const cells = cellCount(bi);
+    keptFraction[bi] = cells > 0 ? keptCount[bi] / cells : 0;
+    if (mode === 'mask') mean[bi] = keptFraction[bi];
+    else mean[bi] = valueCount[bi] > 0 ? sum[bi] / valueCount[bi] : Number.NaN;
   }
-  const grid: BlockGrid = { blockSize: b, blockRows, blockCols, mean, keptFraction };
+  const grid: BlockGrid = { blockHeight: bh, blockWidth: bw, blockRows, blockCols, mean, keptFraction };
   if (diffCounts) {
-    const frac = (counts: Uint32Array) => Float32Array.from(counts, (n, bi) => (cellCount[bi] > 0 ? n / cellCount[bi] : 0));
+    const frac = (counts: Float64Array) => Float32Array.from(counts, (n, bi) => n / cellCount(bi));
     grid.diff = { both: frac(diffCounts[DIFF_BOTH]), onlyK: frac(diffCounts[DIFF_ONLY_K]), onlyK2: frac(diffCounts[DIFF_ONLY_K2]) };
   }
   return grid;

@@ -4,66 +4,71 @@ import type { MatrixMode } from '../../store/store';
 import { aggregateBlocks, cellValue, type BlockGrid, type MatrixSource } from './aggregate';
 import { DIFF_RGB, DIVERGING_LUT, KEPT_LUT, NEIGHBOUR_LUT, writeLutColour, type DivergingScale } from './colour';
 
-/** Screen pixel = cell index * scale + offset (CSS pixels of the plot area). */
+/**
+ * Screen pixel = column index * scaleX + tx, row index * scaleY + ty (CSS pixels of the plot area).
+ * The axes scale separately so a 6000 x 128 embedding can fill a readable plot instead of a sliver.
+ */
 export interface ViewTransform {
-  scale: number;
+  scaleX: number;
+  scaleY: number;
   tx: number;
   ty: number;
 }
 
-/** The whole matrix fitted into width x height, centred; cells stay square. */
+/** The whole matrix stretched over width x height (the view sizes the plot to the matrix's aspect where it can). */
 export function fitTransform(rows: number, cols: number, width: number, height: number): ViewTransform {
-  const scale = Math.min(width / cols, height / rows);
-  return { scale, tx: (width - cols * scale) / 2, ty: (height - rows * scale) / 2 };
+  return { scaleX: width / cols, scaleY: height / rows, tx: 0, ty: 0 };
 }
 
-/** Scale limits: never smaller than the fitted view, never bigger than 64 pixels per cell. */
-export function scaleLimits(rows: number, cols: number, width: number, height: number): [number, number] {
-  const fit = fitTransform(rows, cols, width, height).scale;
-  return [fit, Math.max(fit, 64)];
+/** Zoom factor limits relative to the fitted view: never smaller than fit, up to 64 pixels per cell on the finer axis. */
+export function zoomLimits(rows: number, cols: number, width: number, height: number): [number, number] {
+  const fit = fitTransform(rows, cols, width, height);
+  return [1, Math.max(1, 64 / Math.min(fit.scaleX, fit.scaleY))];
 }
 
-/** Zooms by `factor` keeping the cell under (px, py) fixed, within [minScale, maxScale]. */
-export function zoomAt(t: ViewTransform, factor: number, px: number, py: number, minScale: number, maxScale: number): ViewTransform {
-  const scale = Math.min(maxScale, Math.max(minScale, t.scale * factor));
-  const f = scale / t.scale;
-  return { scale, tx: px - (px - t.tx) * f, ty: py - (py - t.ty) * f };
+/** Zooms both axes by `factor` keeping the cell under (px, py) fixed, the total zoom within [minZoom, maxZoom] of `fit`. */
+export function zoomAt(t: ViewTransform, fit: ViewTransform, factor: number, px: number, py: number, minZoom: number, maxZoom: number): ViewTransform {
+  const zoom = Math.min(maxZoom, Math.max(minZoom, (t.scaleX / fit.scaleX) * factor));
+  const scaleX = fit.scaleX * zoom;
+  const scaleY = fit.scaleY * zoom;
+  return { scaleX, scaleY, tx: px - (px - t.tx) * (scaleX / t.scaleX), ty: py - (py - t.ty) * (scaleY / t.scaleY) };
 }
 
 /** Keeps the matrix on screen: it may not be dragged further than its own edges past the view's. */
 export function clampTransform(t: ViewTransform, rows: number, cols: number, width: number, height: number): ViewTransform {
   const clampAxis = (offset: number, extent: number, size: number) =>
     extent <= size ? (size - extent) / 2 : Math.min(0, Math.max(size - extent, offset));
-  return { scale: t.scale, tx: clampAxis(t.tx, cols * t.scale, width), ty: clampAxis(t.ty, rows * t.scale, height) };
+  return { ...t, tx: clampAxis(t.tx, cols * t.scaleX, width), ty: clampAxis(t.ty, rows * t.scaleY, height) };
 }
 
 /** The cell under a screen point, or null outside the matrix. */
 export function cellAt(t: ViewTransform, px: number, py: number, rows: number, cols: number): { rowIndex: number; colIndex: number } | null {
-  const colIndex = Math.floor((px - t.tx) / t.scale);
-  const rowIndex = Math.floor((py - t.ty) / t.scale);
+  const colIndex = Math.floor((px - t.tx) / t.scaleX);
+  const rowIndex = Math.floor((py - t.ty) / t.scaleY);
   if (rowIndex < 0 || colIndex < 0 || rowIndex >= rows || colIndex >= cols) return null;
   return { rowIndex, colIndex };
 }
 
-/** Block side in cells for a scale: the largest power of two that a device pixel still covers (1 when zoomed in). */
+/** Cells per block along one axis: the largest power of two that a device pixel still covers (1 when zoomed in). */
 export function blockSizeFor(scale: number, pixelRatio = 1): number {
   const cellsPerPixel = 1 / (scale * pixelRatio);
   if (cellsPerPixel <= 1) return 1;
   return 2 ** Math.floor(Math.log2(cellsPerPixel));
 }
 
-/** Memoizes block aggregates per block size for one (source, mode); drop it when either changes. */
+/** Memoizes block aggregates per block shape for one (source, mode); drop it when either changes. */
 export class BlockCache {
-  private readonly grids = new Map<number, BlockGrid>();
+  private readonly grids = new Map<string, BlockGrid>();
   constructor(
     readonly src: MatrixSource,
     readonly mode: MatrixMode,
   ) {}
-  get(blockSize: number): BlockGrid {
-    let grid = this.grids.get(blockSize);
+  get(blockHeight: number, blockWidth: number): BlockGrid {
+    const key = `${blockHeight}x${blockWidth}`;
+    let grid = this.grids.get(key);
     if (!grid) {
-      grid = aggregateBlocks(this.src, this.mode, blockSize);
-      this.grids.set(blockSize, grid);
+      grid = aggregateBlocks(this.src, this.mode, blockHeight, blockWidth);
+      this.grids.set(key, grid);
     }
     return grid;
   }
@@ -105,7 +110,7 @@ function writeModeColour(out: Uint8ClampedArray, o: number, opts: PaintOptions, 
 
 /**
  * Paints the matrix under transform `t` into an RGBA buffer of `width` x `height` device pixels.
- * Pixels outside the matrix stay transparent. Returns the block size used (1 = cell by cell).
+ * Pixels outside the matrix stay transparent. Returns the block shape used ([1, 1] = cell by cell).
  */
 export function paintMatrix(
   out: Uint8ClampedArray,
@@ -115,30 +120,30 @@ export function paintMatrix(
   src: MatrixSource,
   cache: BlockCache,
   opts: PaintOptions,
-): number {
+): [number, number] {
   out.fill(0);
   const ratio = opts.pixelRatio;
-  const b = blockSizeFor(t.scale, ratio);
-  const grid = b > 1 ? cache.get(b) : null;
-  const unit = b > 1 ? b : 1;
+  const bh = blockSizeFor(t.scaleY, ratio);
+  const bw = blockSizeFor(t.scaleX, ratio);
+  const grid = bh > 1 || bw > 1 ? cache.get(bh, bw) : null;
   const nCols = grid ? grid.blockCols : src.cols;
-  // Index of the cell (or block) under each pixel column and row, computed once per frame.
+  // Index of the cell (or block) under each pixel column, computed once per frame.
   const colOf = new Int32Array(width);
   for (let x = 0; x < width; x++) {
-    const c = Math.floor(((x + 0.5) / ratio - t.tx) / t.scale);
-    colOf[x] = c >= 0 && c < src.cols ? Math.floor(c / unit) : -1;
+    const c = Math.floor(((x + 0.5) / ratio - t.tx) / t.scaleX);
+    colOf[x] = c >= 0 && c < src.cols ? Math.floor(c / bw) : -1;
   }
   for (let y = 0; y < height; y++) {
-    const r = Math.floor(((y + 0.5) / ratio - t.ty) / t.scale);
+    const r = Math.floor(((y + 0.5) / ratio - t.ty) / t.scaleY);
     if (r < 0 || r >= src.rows) continue;
-    const rb = Math.floor(r / unit);
+    const rb = Math.floor(r / bh);
     let lastIndex = -1;
     let o = y * width * 4;
     for (let x = 0; x < width; x++, o += 4) {
       const cb = colOf[x];
       if (cb < 0) continue;
       // Neighbouring pixels in one cell share its colour: copy instead of recomputing.
-      if (cb === lastIndex && x > 0) {
+      if (cb === lastIndex) {
         out[o] = out[o - 4];
         out[o + 1] = out[o - 3];
         out[o + 2] = out[o - 2];
@@ -155,7 +160,7 @@ export function paintMatrix(
       }
     }
   }
-  return b;
+  return [bh, bw];
 }
 
 /**
