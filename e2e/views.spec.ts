@@ -138,10 +138,9 @@ test('matrix view: a 6000 x 128 embedding is painted from block aggregates and s
   await expect(view).toContainText('block aggregates');
   await expect(page.getByTestId('matrix-row-meaning')).toContainText("one token's (or position's) vector");
   const canvas = page.getByTestId('matrix-canvas');
-  const box = await canvas.boundingBox();
-  if (!box) throw new Error('matrix canvas has no box');
   const [plotLeft, plotTop, plotW, plotH] = ((await canvas.getAttribute('data-plot')) ?? '').split(',').map(Number);
-  await page.mouse.move(box.x + plotLeft + 0.61 * plotW, box.y + plotTop + 0.77 * plotH);
+  // hover() scrolls the canvas into view first: the lower rows lie below the fold.
+  await canvas.hover({ position: { x: plotLeft + 0.61 * plotW, y: plotTop + 0.77 * plotH } });
   const rowIndex = Number(await page.getByTestId('readout-row').textContent());
   const colIndex = Number(await page.getByTestId('readout-col').textContent());
   expect(rowIndex).toBeGreaterThan(4000);
@@ -182,6 +181,13 @@ test('neuron view: restored from the URL, kept count equals the core, stepper re
   await expect(page).toHaveURL(new RegExp(`row=${rowIndex + 1}`));
   const next = kenRowDetails(fine.slice((rowIndex + 1) * 128, (rowIndex + 2) * 128), K);
   await expect(page.getByTestId('neuron-kept-count')).toHaveAttribute('data-value', String(next.keptCount));
+
+  // A new k: the view shows the k = 8 row once computed, never the k = 16 one under the new label.
+  await page.getByTestId('k-input').fill('8');
+  await expect(page.getByTestId('step-label')).toHaveText('step 8 / 8');
+  const at8 = kenRowDetails(fine.slice((rowIndex + 1) * 128, (rowIndex + 2) * 128), 8);
+  await expect(page.getByTestId('neuron-kept-count')).toHaveAttribute('data-value', String(at8.keptCount));
+  await expect(page).toHaveURL(/k=8/);
 
   const download = page.waitForEvent('download');
   await page.getByTestId('view-neuron').getByTestId('export-svg').click();

@@ -2,9 +2,11 @@
 // (selectTensor). Run: npx tsx scripts/bench-core.ts [--quick]. Prints rows/s and ms per matrix.
 import { kenRowDetails, selectTensor } from '../src/core/ken';
 import { getBit } from '../src/core/bits';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Deterministic normal-ish weights (sum of uniforms from a 32-bit LCG), std ~0.04 like BERT. */
-function generate(rows: number, cols: number, seed: number): Float32Array {
+export function generate(rows: number, cols: number, seed: number): Float32Array {
   const out = new Float32Array(rows * cols);
   let state = seed >>> 0;
   const next = () => {
@@ -19,13 +21,13 @@ function generate(rows: number, cols: number, seed: number): Float32Array {
   return out;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** CPU milliseconds of this process (user + system): less sensitive than wall time to a busy machine. */
-function cpuMs(): number {
+export function cpuMs(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 }
@@ -35,7 +37,7 @@ function cpuMs(): number {
  * (hyperthread siblings busy, CPU quota) it is higher; scaling CPU times by 1.3 / this value gives a
  * rough idle-core estimate.
  */
-function calibrate(): number {
+export function calibrate(): number {
   const a = new Float64Array(1024).fill(1.0001);
   let s = 0;
   const c0 = cpuMs();
@@ -45,15 +47,27 @@ function calibrate(): number {
   return ns;
 }
 
-const IDLE_ADD_NS = 1.3;
-const quick = process.argv.includes('--quick');
-const cases: Array<{ rows: number; cols: number; k: number }> = [
+export const IDLE_ADD_NS = 1.3;
+export const CORE_CASES: Array<{ rows: number; cols: number; k: number }> = [
   { rows: 768, cols: 768, k: 64 },
   { rows: 768, cols: 768, k: 384 },
   { rows: 3072, cols: 768, k: 384 },
 ];
 
-for (const { rows, cols, k } of cases) {
+export interface CoreCaseResult {
+  rows: number;
+  cols: number;
+  k: number;
+  fastMs: number;
+  fastCpuMs: number;
+  /** Densities the fast path recomputed by the direct sum (n Gaussian terms each). */
+  rechecks: number;
+  addNs: number;
+  refMsPerRow: number;
+}
+
+/** One case: the fast path on the whole matrix (median of repeats), the reference on a sample of rows, checked equal. */
+export function runCoreCase({ rows, cols, k }: { rows: number; cols: number; k: number }, quick: boolean): CoreCaseResult {
   const fine = generate(rows, cols, rows * 31 + k);
   selectTensor(fine.subarray(0, 64 * cols), 64, cols, k); // warm up the JIT
   const times: number[] = [];
@@ -81,12 +95,21 @@ for (const { rows, cols, k } of cases) {
     }
   }
   const refMsPerRow = (performance.now() - t0) / sampleRows;
+  return { rows, cols, k, fastMs, fastCpuMs, rechecks: stats.rechecks, addNs, refMsPerRow };
+}
 
+function printCase({ rows, cols, k, fastMs, fastCpuMs, rechecks, addNs, refMsPerRow }: CoreCaseResult): void {
   console.log(
     `${rows}x${cols} k=${k}: fast ${fastMs.toFixed(1)} ms wall, ${fastCpuMs.toFixed(1)} ms CPU ` +
-      `(${Math.round((rows / fastCpuMs) * 1000)} rows/s CPU, ${stats.rechecks} exact rechecks; ` +
+      `(${Math.round((rows / fastCpuMs) * 1000)} rows/s CPU, ${rechecks} exact rechecks; ` +
       `calibration ${addNs.toFixed(2)} ns/add -> ~${((fastCpuMs * IDLE_ADD_NS) / addNs).toFixed(1)} ms on an idle core) | ` +
       `reference ${refMsPerRow.toFixed(2)} ms/row wall (~${((refMsPerRow * rows) / 1000).toFixed(1)} s per matrix) | ` +
       `speed-up x${Math.round((refMsPerRow * rows) / fastMs)} (wall)`,
   );
+}
+
+// Only when run directly: scripts/bench.ts imports runCoreCase.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const quick = process.argv.includes('--quick');
+  for (const c of CORE_CASES) printCase(runCoreCase(c, quick));
 }

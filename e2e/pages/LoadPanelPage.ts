@@ -40,7 +40,9 @@ export class LoadPanelPage {
     const dataTransfer = await this.page.evaluateHandle(async (fileUrls) => {
       const transfer = new DataTransfer();
       for (const url of fileUrls) {
-        const blob = await (await fetch(url)).blob();
+        // no-store: Chromium can assemble a truncated body from the cached Range reads the app made
+        // of the same file (vite preview gzips whole responses but not ranges).
+        const blob = await (await fetch(url, { cache: 'no-store' })).blob();
         transfer.items.add(new File([blob], url.slice(url.lastIndexOf('/') + 1)));
       }
       return transfer;

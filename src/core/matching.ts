@@ -231,16 +231,15 @@ export function matchRow(
   const { sortedIndex, sortedValue, positionOf, nextRight, nextLeft, tree, taken, gridF32, lowerPosition } = ws;
   const size = ws.treeSize;
   for (let p = 0; p < n; p++) {
-    positionOf[sortedIndex[p]] = p;
     nextRight[p] = p;
     nextLeft[p + 1] = p + 1;
     taken[p] = 0;
-    tree[size + p] = sortedIndex[p];
   }
   nextRight[n] = n; // sentinel: nothing alive to the right
   nextLeft[0] = 0; // sentinel: nothing alive to the left (position -1)
-  for (let p = n; p < size; p++) tree[size + p] = NO_INDEX;
-  for (let t = size - 1; t >= 1; t--) tree[t] = Math.min(tree[2 * t], tree[2 * t + 1]);
+  // The min-index tree only serves ties between several entries; most rows of distinct weights never
+  // need it, so it is built from the alive entries on the first tie.
+  let treeBuilt = false;
 
   // The float32 grid is non-decreasing in j, so one merge walk finds every first position >= gf.
   let position = 0;
@@ -267,16 +266,30 @@ export function matchRow(
     let last = left;
     if (distRight === best) last = lastWithin(sortedValue, n, right, gf, best);
     if (distLeft === best) first = firstWithin(sortedValue, left, gf, best);
-    const chosen = first === last ? first : positionOf[minIndexIn(tree, size, first, last)];
+    let chosen = first;
+    if (first !== last) {
+      if (!treeBuilt) {
+        for (let p = 0; p < n; p++) {
+          positionOf[sortedIndex[p]] = p;
+          tree[size + p] = taken[p] ? NO_INDEX : sortedIndex[p];
+        }
+        for (let p = n; p < size; p++) tree[size + p] = NO_INDEX;
+        for (let t = size - 1; t >= 1; t--) tree[t] = Math.min(tree[2 * t], tree[2 * t + 1]);
+        treeBuilt = true;
+      }
+      chosen = positionOf[minIndexIn(tree, size, first, last)];
+    }
     taken[chosen] = 1;
     nextRight[chosen] = chosen + 1;
     nextLeft[chosen + 1] = chosen;
-    // Remove the index from the min-tree; ancestors whose minimum came from elsewhere are unchanged.
-    let node = chosen + size;
-    const removed = tree[node];
-    tree[node] = NO_INDEX;
-    for (node >>= 1; node >= 1 && tree[node] === removed; node >>= 1) {
-      tree[node] = Math.min(tree[2 * node], tree[2 * node + 1]);
+    if (treeBuilt) {
+      // Remove the index from the min-tree; ancestors whose minimum came from elsewhere are unchanged.
+      let node = chosen + size;
+      const removed = tree[node];
+      tree[node] = NO_INDEX;
+      for (node >>= 1; node >= 1 && tree[node] === removed; node >>= 1) {
+        tree[node] = Math.min(tree[2 * node], tree[2 * node + 1]);
+      }
     }
     if (takenOut) takenOut[step] = sortedIndex[chosen];
   }

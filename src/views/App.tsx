@@ -1,7 +1,7 @@
 // The app layout: header (k, status), load panel, tabs and the active view. No computation here:
 // every component reads the store through useAppStore and acts through the bridge.
-import { useEffect, type ComponentType } from 'react';
-import { appStore, type ViewName } from '../store/store';
+import type { ComponentType } from 'react';
+import type { ViewName } from '../store/store';
 import { useAppStore } from './useAppStore';
 import { Header } from './shell/Header';
 import { LoadPanel } from './shell/LoadPanel';
@@ -13,7 +13,6 @@ import { NeuronView } from './neuron/NeuronView';
 import { ComparePanel } from './compare/ComparePanel';
 import { ExportPanel } from './export/ExportPanel';
 import { EvalPanel } from './eval/EvalPanel';
-import { installUrlSync } from './url-state';
 import './app.css';
 
 const VIEWS: Record<ViewName, ComponentType> = {
@@ -29,8 +28,6 @@ const VIEWS: Record<ViewName, ComponentType> = {
 export function App() {
   const view = useAppStore((s) => s.view);
   const ActiveView = VIEWS[view];
-  // The URL mirrors the view (?view=&tensor=&row=&k=&mode=) and restores it on open.
-  useEffect(() => installUrlSync(appStore, window), []);
   return (
     <div className="app">
       <Header />

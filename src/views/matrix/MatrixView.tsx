@@ -36,7 +36,7 @@ const MODES: { mode: MatrixMode; label: string; title: string }[] = [
   { mode: 'diff', label: 'k vs k2', title: 'kept by both k and k2, only by k, only by k2' },
 ];
 
-const MARGIN = { left: 60, top: 36, right: 58, bottom: 46 };
+const MARGIN = { left: 60, top: 36, right: 58, bottom: 56 };
 const MARGINAL = 40;
 const CLIP_PERCENTILE = 99;
 const fmtValue = (v: number) => (Number.isFinite(v) ? v.toPrecision(6) : String(v));
@@ -70,15 +70,18 @@ export function MatrixView() {
     if (pair && !tensorName && viewable.length > 0) selectTensor((viewable.find((t) => t.shape.length === 2 && t.status === 'pruned') ?? viewable[0]).name);
   }, [pair, tensorName, viewable, selectTensor]);
 
-  const [data, setData] = useState<TensorData | null>(null);
-  const [data2, setData2] = useState<TensorData | null>(null);
+  // Each result remembers the pair it came from: a tensor of the same name in a newly opened pair is not it.
+  const [fetched, setData] = useState<{ d: TensorData; pairVersion: number } | null>(null);
+  const [fetched2, setData2] = useState<{ d: TensorData; pairVersion: number } | null>(null);
+  const data = fetched && fetched.pairVersion === pairVersion ? fetched.d : null;
+  const data2 = fetched2 && fetched2.pairVersion === pairVersion ? fetched2.d : null;
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!tensorName || !meta) return;
     let live = true;
     setError(null);
     engine.getTensor(tensorName, k, rule).then(
-      (d) => live && setData(d),
+      (d) => live && setData({ d, pairVersion }),
       (e: unknown) => live && !isAbortError(e) && setError(`Could not compute ${tensorName} at k = ${k}: ${e instanceof Error ? e.message : String(e)}`),
     );
     return () => {
@@ -89,7 +92,7 @@ export function MatrixView() {
     if (!tensorName || !meta || mode !== 'diff') return;
     let live = true;
     engine.getTensor(tensorName, k2, rule).then(
-      (d) => live && setData2(d),
+      (d) => live && setData2({ d, pairVersion }),
       (e: unknown) => live && !isAbortError(e) && setError(`Could not compute ${tensorName} at k2 = ${k2}: ${e instanceof Error ? e.message : String(e)}`),
     );
     return () => {
@@ -407,7 +410,7 @@ export function MatrixView() {
             <text x={MARGIN.left + plotW + 6} y={MARGIN.top - 6} fontSize={10} fill="#5f6368">
               kept/row{ready ? ` (max ${maxKeptPerRow})` : ''}
             </text>
-            <text x={MARGIN.left - 4} y={MARGIN.top + plotH + 28} textAnchor="end" fontSize={10} fill="#5f6368">
+            <text x={MARGIN.left} y={MARGIN.top + plotH + 50} fontSize={10} fill="#5f6368">
               kept/col{ready ? ` (max ${maxKeptPerCol})` : ''}
             </text>
             <svg x={MARGIN.left} y={MARGIN.top} width={plotW} height={plotH} overflow="hidden">

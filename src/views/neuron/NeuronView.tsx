@@ -10,6 +10,7 @@ import { useAppStore } from '../useAppStore';
 import { ExportButtons } from '../model/ExportButtons';
 import { exportFileName } from '../export-image';
 import { useElementWidth, useViewKeys } from '../matrix/hooks';
+import { drawRampLegend } from '../render/legend';
 import '../render/viz.css';
 
 const KEPT = '#1a73e8';
@@ -42,14 +43,16 @@ export function NeuronView() {
     if (pair && !tensorName && viewable.length > 0) selectTensor((viewable.find((t) => t.shape.length === 2 && t.status === 'pruned') ?? viewable[0]).name);
   }, [pair, tensorName, viewable, selectTensor]);
 
-  const [details, setDetails] = useState<RowDetails | null>(null);
+  // Results remember the pair they came from, so a newly opened pair never shows an old row.
+  const [fetched, setDetails] = useState<{ d: RowDetails; pairVersion: number } | null>(null);
+  const details = fetched && fetched.pairVersion === pairVersion ? fetched.d : null;
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!tensorName || !meta) return;
     let live = true;
     setError(null);
     engine.getRow(tensorName, rowIndex, k).then(
-      (d) => live && setDetails(d),
+      (d) => live && setDetails({ d, pairVersion }),
       (e: unknown) => live && !isAbortError(e) && setError(`Could not run KEN on row ${rowIndex} of ${tensorName} at k = ${k}: ${e instanceof Error ? e.message : String(e)}`),
     );
     return () => {
@@ -331,9 +334,20 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
 
   const xAxisRef = useRef<SVGGElement>(null);
   const yAxisRef = useRef<SVGGElement>(null);
+  const legendRef = useRef<SVGGElement>(null);
   useEffect(() => {
     if (xAxisRef.current) select(xAxisRef.current).call(axisBottom(x).ticks(Math.max(3, Math.floor(plotW / 90))));
     if (yAxisRef.current) select(yAxisRef.current).call(axisLeft(y).ticks(5));
+    if (legendRef.current && steps.length > 1) {
+      drawRampLegend(legendRef.current, {
+        interpolate: (t) => visitColour(t),
+        domain: [1, steps.length],
+        width: 150,
+        title: 'visit order',
+        tickFormat: (v) => String(v),
+        ticks: 3,
+      });
+    }
   });
 
   const kdePath = line<number>()
@@ -359,7 +373,7 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
             y1={y(details.density[s.gridIndex])}
             x2={x(s.takenValue)}
             y2={rugY - 8}
-            stroke={s.step === step && !finalState ? CURRENT : visitColour(s.step / Math.max(1, steps.length))}
+            stroke={s.step === step && !finalState ? CURRENT : visitColour((s.step - 1) / Math.max(1, steps.length - 1))}
             strokeOpacity={s.step === step && !finalState ? 1 : 0.45}
             strokeWidth={s.step === step && !finalState ? 2 : 0.8}
           />
@@ -373,7 +387,7 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
               cx={x(g)}
               cy={y(details.density[j])}
               r={isCurrent ? pointR + 2 : pointR}
-              fill={visited ? visitColour(rank[j] / Math.max(1, steps.length)) : '#ffffff'}
+              fill={visited ? visitColour(rank[j] / Math.max(1, steps.length - 1)) : '#ffffff'}
               stroke={isCurrent ? CURRENT : visited ? 'none' : '#9aa0a6'}
               strokeWidth={isCurrent ? 2 : 1}
             >
@@ -383,6 +397,7 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
         })}
         <g ref={xAxisRef} className="axis" transform={`translate(0,${plotH})`} />
         <g ref={yAxisRef} className="axis" />
+        <g ref={legendRef} transform={`translate(${plotW - 170},0)`} className="viz-legend" />
         <text transform={`translate(-42,${plotH / 2}) rotate(-90)`} textAnchor="middle" fill="#5f6368">
           density
         </text>
