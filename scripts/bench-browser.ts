@@ -3,12 +3,12 @@
 // server, opens `?pretrained=<url>&finetuned=<url>&k=K[&backend=webgpu]` and reads the status element's
 // data-elapsed-ms (load + KEN, as the app measures it). Run: npx tsx scripts/bench-browser.ts [--quick]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type BrowserServer } from '@playwright/test';
 import { BENCH_DIR, ensureBertBasePair, ensureMatrixPair } from './gen-bert-base-pair';
 
 export type BrowserBackend = 'cpu' | 'webgpu';
@@ -35,6 +35,8 @@ export interface BrowserResult {
   wallMs: number;
   kept: number;
   total: number;
+  /** Peak of the summed PSS of all Chromium processes during the case (MiB), or null off Linux. */
+  peakPssMiB: number | null;
 }
 
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
@@ -101,6 +103,37 @@ export function startRangeServer(root: string): Promise<{ server: Server; origin
   });
 }
 
+/** PSS (MiB) summed over `rootPid` and its descendants, from /proc (Linux); null when /proc is unreadable. */
+export function processTreePssMiB(rootPid: number): number | null {
+  try {
+    const children = new Map<number, number[]>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    let kib = 0;
+    const stack = [rootPid];
+    while (stack.length > 0) {
+      const pid = stack.pop() as number;
+      stack.push(...(children.get(pid) ?? []));
+      try {
+        kib += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return kib / 1024;
+  } catch {
+    return null;
+  }
+}
+
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -126,7 +159,7 @@ export async function startPreview(dist: string, port: number): Promise<ChildPro
   return preview;
 }
 
-async function runCase(browser: Browser, appUrl: string, dataOrigin: string, c: BrowserCase): Promise<BrowserResult> {
+async function runCase(browser: Browser, browserPid: number | undefined, appUrl: string, dataOrigin: string, c: BrowserCase): Promise<BrowserResult> {
   const params = new URLSearchParams();
   if (c.pair) {
     params.set('pretrained', `${dataOrigin}/${c.pair.pretrained}`);
@@ -135,6 +168,12 @@ async function runCase(browser: Browser, appUrl: string, dataOrigin: string, c: 
   params.set('k', String(c.k));
   if (c.backend === 'webgpu') params.set('backend', 'webgpu');
   const page = await browser.newPage();
+  let peakPssMiB: number | null = null;
+  const sample = () => {
+    const pss = browserPid === undefined ? null : processTreePssMiB(browserPid);
+    if (pss !== null) peakPssMiB = Math.max(peakPssMiB ?? 0, pss);
+  };
+  const sampler = setInterval(sample, 500);
   try {
     const startedAt = performance.now();
     await page.goto(`${appUrl}?${params}`);
@@ -163,8 +202,10 @@ async function runCase(browser: Browser, appUrl: string, dataOrigin: string, c: 
       wallMs,
       kept: Number(await attr('data-kept')),
       total: Number(await attr('data-total')),
+      peakPssMiB,
     };
   } finally {
+    clearInterval(sampler);
     await page.close();
   }
 }
@@ -203,16 +244,19 @@ export async function runBrowserBench(options: { quick: boolean; log?: (line: st
     for (const backend of ['cpu', 'webgpu'] as const) {
       const mine = cases.filter((c) => c.backend === backend);
       if (mine.length === 0) continue;
-      const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: FLAGS[backend] });
+      // A browser server exposes the browser's process id, for the memory samples.
+      const browserServer: BrowserServer = await chromium.launchServer({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: FLAGS[backend] });
+      const browser = await chromium.connect(browserServer.wsEndpoint());
       try {
         for (const c of mine) {
           log(`browser: ${c.label} k=${c.k} (${backend}) ...`);
-          const result = await runCase(browser, `http://127.0.0.1:${port}/`, origin, c);
+          const result = await runCase(browser, browserServer.process().pid, `http://127.0.0.1:${port}/`, origin, c);
           log(`browser: ${c.label} k=${c.k} (${backend}): ${result.appElapsedMs} ms on ${result.backendUsed}`);
           results.push(result);
         }
       } finally {
         await browser.close();
+        await browserServer.close();
       }
     }
   } finally {

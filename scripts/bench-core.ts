@@ -33,9 +33,9 @@ export function cpuMs(): number {
 }
 
 /**
- * CPU ns per dependent float64 add (4 cycles: ~1.3 ns on an idle 3 GHz core). On a shared machine
- * (hyperthread siblings busy, CPU quota) it is higher; scaling CPU times by 1.3 / this value gives a
- * rough idle-core estimate.
+ * CPU ns per dependent float64 add (4 cycles: ~1.3 ns at 3 GHz, ~0.85 ns at 4.7 GHz), printed so that
+ * CPU times from different machines can be compared. It does not turn wall time on a shared machine
+ * into an idle-core figure: CPU time (fastCpuMs) already excludes the waiting.
  */
 export function calibrate(): number {
   const a = new Float64Array(1024).fill(1.0001);
@@ -47,6 +47,7 @@ export function calibrate(): number {
   return ns;
 }
 
+/** ns per dependent add of a 3 GHz core (scripts/bench.ts scales by it; see calibrate). */
 export const IDLE_ADD_NS = 1.3;
 export const CORE_CASES: Array<{ rows: number; cols: number; k: number }> = [
   { rows: 768, cols: 768, k: 64 },
@@ -64,6 +65,7 @@ export interface CoreCaseResult {
   rechecks: number;
   addNs: number;
   refMsPerRow: number;
+  refCpuMsPerRow: number;
 }
 
 /** One case: the fast path on the whole matrix (median of repeats), the reference on a sample of rows, checked equal. */
@@ -88,6 +90,7 @@ export function runCoreCase({ rows, cols, k }: { rows: number; cols: number; k: 
   // The reference on a sample of rows (it is ~n*k Gaussian terms per row), checked equal to the fast path.
   const sampleRows = quick ? 8 : 32;
   const t0 = performance.now();
+  const c0 = cpuMs();
   for (let r = 0; r < sampleRows; r++) {
     const d = kenRowDetails(fine.subarray(r * cols, (r + 1) * cols), k);
     for (let c = 0; c < cols; c++) {
@@ -95,16 +98,17 @@ export function runCoreCase({ rows, cols, k }: { rows: number; cols: number; k: 
     }
   }
   const refMsPerRow = (performance.now() - t0) / sampleRows;
-  return { rows, cols, k, fastMs, fastCpuMs, rechecks: stats.rechecks, addNs, refMsPerRow };
+  const refCpuMsPerRow = (cpuMs() - c0) / sampleRows;
+  return { rows, cols, k, fastMs, fastCpuMs, rechecks: stats.rechecks, addNs, refMsPerRow, refCpuMsPerRow };
 }
 
-function printCase({ rows, cols, k, fastMs, fastCpuMs, rechecks, addNs, refMsPerRow }: CoreCaseResult): void {
+function printCase({ rows, cols, k, fastMs, fastCpuMs, rechecks, addNs, refCpuMsPerRow }: CoreCaseResult): void {
   console.log(
-    `${rows}x${cols} k=${k}: fast ${fastMs.toFixed(1)} ms wall, ${fastCpuMs.toFixed(1)} ms CPU ` +
-      `(${Math.round((rows / fastCpuMs) * 1000)} rows/s CPU, ${rechecks} exact rechecks; ` +
-      `calibration ${addNs.toFixed(2)} ns/add -> ~${((fastCpuMs * IDLE_ADD_NS) / addNs).toFixed(1)} ms on an idle core) | ` +
-      `reference ${refMsPerRow.toFixed(2)} ms/row wall (~${((refMsPerRow * rows) / 1000).toFixed(1)} s per matrix) | ` +
-      `speed-up x${Math.round((refMsPerRow * rows) / fastMs)} (wall)`,
+    `${rows}x${cols} k=${k}: fast ${fastCpuMs.toFixed(1)} ms CPU / ${fastMs.toFixed(1)} ms wall ` +
+      `(${Math.round((rows / fastCpuMs) * 1000)} rows/s CPU, ${rechecks} exact rechecks) | ` +
+      `reference ${refCpuMsPerRow.toFixed(2)} ms CPU per row (${Math.round(1000 / refCpuMsPerRow)} rows/s, ` +
+      `~${((refCpuMsPerRow * rows) / 1000).toFixed(1)} s per matrix) | speed-up x${Math.round((refCpuMsPerRow * rows) / fastCpuMs)} (CPU) | ` +
+      `calibration ${addNs.toFixed(2)} ns/add`,
   );
 }
 

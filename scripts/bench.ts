@@ -6,7 +6,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORE_CASES, IDLE_ADD_NS, runCoreCase } from './bench-core';
+import { CORE_CASES, runCoreCase } from './bench-core';
 import { runCli } from './bench-cli';
 import { runBrowserBench } from './bench-browser';
 import { BENCH_DIR, ensureBertBasePair } from './gen-bert-base-pair';
@@ -28,6 +28,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** Kept counts by case label (all tensors: pruned kept + unpruned), to compare the CLI with the browser. */
+const keptByCase = new Map<string, { source: string; kept: number }>();
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 function machineLine(): string {
@@ -39,29 +41,28 @@ function fmt(n: number, digits = 1): string {
 }
 
 function benchCore(quick: boolean): void {
-  console.log('\n== core: one Node thread, generated BERT-like rows (fast = selectTensor, ref = kenRowDetails on a row sample) ==');
+  console.log('\n== core: one Node thread, generated BERT-like rows (fast = selectTensor, ref = kenRowDetails on a row sample; CPU ms exclude waiting on a busy machine) ==');
   for (const c of CORE_CASES) {
     const r = runCoreCase(c, quick);
     const directTerms = r.rows * r.cols * r.k; // the reference's Gaussian terms
     const fastTerms = r.rechecks * r.cols; // the fast path's exact rechecks, n terms each
     const avoidedPercent = 100 * (1 - fastTerms / directTerms);
-    const refMatrixMs = r.refMsPerRow * r.rows;
+    const refMatrixCpuMs = r.refCpuMsPerRow * r.rows;
     const specMatrixMs = r.k === 384 && r.cols === 768 ? REFERENCE_MS_PER_ROW_K384 * r.rows : null;
     console.log(
-      `${r.rows}x${r.cols} k=${r.k}: fast ${fmt(r.fastMs)} ms wall / ${fmt(r.fastCpuMs)} ms CPU = ${fmt((r.rows / r.fastMs) * 1000, 0)} rows/s ` +
-        `(idle-core estimate ~${fmt((r.fastCpuMs * IDLE_ADD_NS) / r.addNs)} ms; ${fmt(r.addNs, 2)} ns/add) | ` +
-        `ref ${fmt(r.refMsPerRow, 2)} ms/row = ${fmt(1000 / r.refMsPerRow, 0)} rows/s (~${fmt(refMatrixMs / 1000)} s/matrix) | ` +
-        `x${fmt(refMatrixMs / r.fastMs, 0)} | direct Gaussian terms ${directTerms.toExponential(2)} -> ${fastTerms.toExponential(2)} ` +
-        `(${r.rechecks} rechecks; ${fmt(avoidedPercent, 3)}% avoided)` +
-        (specMatrixMs ? ` | KEN-SPEC reference ~${fmt(specMatrixMs / 1000)} s/matrix` : ''),
+      `${r.rows}x${r.cols} k=${r.k}: fast ${fmt(r.fastCpuMs)} ms CPU / ${fmt(r.fastMs)} ms wall = ${fmt((r.rows / r.fastCpuMs) * 1000, 0)} rows/s (CPU) | ` +
+        `ref ${fmt(r.refCpuMsPerRow, 2)} ms CPU/row = ${fmt(1000 / r.refCpuMsPerRow, 0)} rows/s (~${fmt(refMatrixCpuMs / 1000)} s/matrix) | ` +
+        `x${fmt(refMatrixCpuMs / r.fastCpuMs, 0)} (CPU) | direct Gaussian terms ${directTerms.toExponential(2)} -> ${fastTerms.toExponential(2)} ` +
+        `(${r.rechecks} rechecks; ${fmt(avoidedPercent, 3)}% avoided) | calibration ${fmt(r.addNs, 2)} ns/add` +
+        (specMatrixMs ? ` | KEN-SPEC reference (sklearn) ~${fmt(specMatrixMs / 1000)} s/matrix = x${fmt(specMatrixMs / r.fastCpuMs, 0)}` : ''),
     );
     rows.push({
       section: 'core',
       case: `${r.rows}x${r.cols} fast`,
       k: r.k,
       backend: 'node 1 thread',
-      seconds: r.fastMs / 1000,
-      detail: `${fmt((r.rows / r.fastMs) * 1000, 0)} rows/s; ref ${fmt(r.refMsPerRow, 2)} ms/row (x${fmt(refMatrixMs / r.fastMs, 0)}); ${fmt(avoidedPercent, 3)}% terms avoided`,
+      seconds: r.fastCpuMs / 1000,
+      detail: `CPU time; ${fmt((r.rows / r.fastCpuMs) * 1000, 0)} rows/s; ref ${fmt(r.refCpuMsPerRow, 2)} ms/row (x${fmt(refMatrixCpuMs / r.fastCpuMs, 0)}); ${fmt(avoidedPercent, 3)}% terms avoided`,
     });
   }
 }
@@ -89,6 +90,8 @@ async function benchCli(quick: boolean): Promise<void> {
     const timings = (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { timings?: Record<string, number> }).timings ?? {};
     rmSync(out, { recursive: true, force: true });
     const params = summary.totals.params;
+    const keptAll = summary.totals.keptInPruned + (params - summary.totals.prunedParams);
+    keptByCase.set(`${c.label} k=${c.k}`, { source: 'cli', kept: keptAll });
     const rss = measured.peakRssMiB === null ? 'n/a' : `${fmt(measured.peakRssMiB, 0)} MiB`;
     const timingText = Object.entries(timings)
       .map(([name, ms]) => `${name} ${fmt(ms / 1000)} s`)
@@ -96,7 +99,7 @@ async function benchCli(quick: boolean): Promise<void> {
     const vsReference = c.k === 384 && params > 1e8 ? ` | reference ~${REFERENCE_BERT_BASE_S / 60} min: x${fmt(REFERENCE_BERT_BASE_S / measured.wallSeconds)}` : '';
     console.log(
       `${c.label} k=${c.k}: ${fmt(measured.wallSeconds)} s wall (process), peak RSS ${rss}, ${summary.workers} worker threads, ` +
-        `${fmt(params / 1e6)}M params = ${fmt(params / measured.wallSeconds / 1e6, 2)}M params/s | report timings: ${timingText}${vsReference}`,
+        `${fmt(params / 1e6)}M params = ${fmt(params / measured.wallSeconds / 1e6, 2)}M params/s, kept ${keptAll} | report timings: ${timingText}${vsReference}`,
     );
     rows.push({
       section: 'cli',
@@ -114,9 +117,12 @@ async function benchBrowser(quick: boolean): Promise<void> {
   const results = await runBrowserBench({ quick, log });
   for (const r of results) {
     const vsReference = r.k === 384 && r.total > 1e8 ? ` | reference ~${REFERENCE_BERT_BASE_S / 60} min: x${fmt(REFERENCE_BERT_BASE_S / (r.appElapsedMs / 1000))}` : '';
+    const other = keptByCase.get(`${r.label} k=${r.k}`);
+    const sameAsCli = other ? (other.kept === r.kept ? ' (same as the CLI)' : ` (CLI kept ${other.kept}: MISMATCH)`) : '';
+    const pss = r.peakPssMiB === null ? 'n/a' : `${fmt(r.peakPssMiB, 0)} MiB`;
     console.log(
       `${r.label} k=${r.k} [${r.flags} flags]: ${fmt(r.appElapsedMs / 1000, 2)} s in the app on ${r.backendUsed} (${fmt(r.wallMs / 1000, 2)} s from navigation), ` +
-        `kept ${r.kept} of ${r.total} = ${fmt((r.total / r.appElapsedMs) * 1000 / 1e6, 2)}M params/s${vsReference}`,
+        `kept ${r.kept} of ${r.total}${sameAsCli}, ${fmt(((r.total / r.appElapsedMs) * 1000) / 1e6, 2)}M params/s, peak Chromium PSS ${pss}${vsReference}`,
     );
     rows.push({
       section: 'browser',
@@ -124,7 +130,7 @@ async function benchBrowser(quick: boolean): Promise<void> {
       k: r.k,
       backend: r.backendUsed === r.flags ? r.backendUsed : `${r.backendUsed} (${r.flags} flags)`,
       seconds: r.appElapsedMs / 1000,
-      detail: `${fmt((r.total / r.appElapsedMs) * 1000 / 1e6, 2)}M params/s; kept ${fmt((100 * r.kept) / r.total, 2)}%${vsReference ? `; x${fmt(REFERENCE_BERT_BASE_S / (r.appElapsedMs / 1000))} vs reference` : ''}`,
+      detail: `${fmt(((r.total / r.appElapsedMs) * 1000) / 1e6, 2)}M params/s; kept ${fmt((100 * r.kept) / r.total, 2)}%; PSS ${pss}${vsReference ? `; x${fmt(REFERENCE_BERT_BASE_S / (r.appElapsedMs / 1000))} vs reference` : ''}`,
     });
   }
 }

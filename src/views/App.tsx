@@ -7,6 +7,7 @@ import { Header } from './shell/Header';
 import { LoadPanel } from './shell/LoadPanel';
 import { PairTable } from './shell/PairTable';
 import { Tabs } from './shell/Tabs';
+import { ViewErrorBoundary } from './shell/ViewErrorBoundary';
 import { ModelView } from './model/ModelView';
 import { MatrixView } from './matrix/MatrixView';
 import { NeuronView } from './neuron/NeuronView';
@@ -34,7 +35,9 @@ export function App() {
       <LoadPanel />
       <Tabs />
       <main id="view-panel" className="view-panel" role="tabpanel" aria-labelledby={`tab-${view}`}>
-        <ActiveView />
+        <ViewErrorBoundary key={view} viewLabel={view}>
+          <ActiveView />
+        </ViewErrorBoundary>
       </main>
     </div>
   );
