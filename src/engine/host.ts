@@ -88,17 +88,15 @@ export function meanAbsDeltas(fine: Float32Array, pre: Float32Array, maskBits: U
   let keptSum = 0;
   let keptN = 0;
   let resetSum = 0;
-  let resetN = 0;
+  // Both sums are updated every step (adding +0 leaves a sum unchanged), so no branch depends on the mask.
   for (let i = 0; i < fine.length; i++) {
     const d = Math.abs(fine[i] - pre[i]);
-    if ((maskBits[i >> 3] >> (i & 7)) & 1) {
-      keptSum += d;
-      keptN++;
-    } else {
-      resetSum += d;
-      resetN++;
-    }
+    const bit = (maskBits[i >> 3] >> (i & 7)) & 1;
+    keptSum += bit ? d : 0;
+    resetSum += bit ? 0 : d;
+    keptN += bit;
   }
+  const resetN = fine.length - keptN;
   return { kept: keptN ? keptSum / keptN : NaN, reset: resetN ? resetSum / resetN : NaN };
 }
 
@@ -121,6 +119,7 @@ export class EngineHost {
   readonly cache: ByteLru<CachedResult>;
   /** The last tensor pair read (one at most), for repeated row and tensor queries of the same tensor. */
   private arrays: { pair: TensorPair; fine: Float32Array; pre: Float32Array | null } | null = null;
+  private prefetched: { pair: TensorPair; arrays: Promise<{ fine: Float32Array; pre: Float32Array | null }> } | null = null;
 
   private backendChoice: BackendChoice = 'auto';
   /** The random rule's seed of the latest run: tensor requests (which carry none) use the same one. */
@@ -233,6 +232,7 @@ export class EngineHost {
     this.pair = { pretrained, finetuned, pairs: new Map(pairs.map((p) => [p.name, p])), metas };
     this.cache.clear();
     this.arrays = null;
+    this.prefetched = null;
     const summary: PairSummary = {
       pretrainedLabel: pretrained.label,
       finetunedLabel: finetuned.label,
@@ -266,14 +266,30 @@ export class EngineHost {
 
   private async readArrays(pair: TensorPair, signal?: AbortSignal): Promise<{ fine: Float32Array; pre: Float32Array | null }> {
     if (this.arrays?.pair === pair) return this.arrays;
-    this.arrays = null; // drop the previous pair before reading the next: memory follows one tensor pair
+    this.arrays = null; // drop the previous pair before reading the next: memory follows one tensor pair (plus a prefetch)
+    const prefetched = this.prefetched?.pair === pair ? this.prefetched.arrays : null;
+    this.prefetched = null;
+    // A failed (or cancelled) prefetch is read again here, so errors name this request's cause.
+    const read = (prefetched ? await prefetched.catch(() => null) : null) ?? (await this.readPairArrays(pair, signal));
+    const arrays = { pair, fine: read.fine, pre: read.pre };
+    if (this.isCurrent(pair)) this.arrays = arrays;
+    return arrays;
+  }
+
+  private async readPairArrays(pair: TensorPair, signal?: AbortSignal): Promise<{ fine: Float32Array; pre: Float32Array | null }> {
     const info = pair.finetuned;
     if (!info) throw new Error(`Tensor "${pair.name}" exists only in the pre-trained checkpoint; there is nothing to prune.`);
     const fine = await readTensorFloat32(info, signal);
     const pre = pair.status === 'pruned' && pair.pretrained ? await readTensorFloat32(pair.pretrained, signal) : null;
-    const arrays = { pair, fine, pre };
-    if (this.isCurrent(pair)) this.arrays = arrays;
-    return arrays;
+    return { fine, pre };
+  }
+
+  /** Starts reading the pair a run needs next, so fetching and decoding overlap the current selection. */
+  private prefetch(pair: TensorPair, signal?: AbortSignal): void {
+    if (this.prefetched?.pair === pair || this.arrays?.pair === pair) return;
+    const arrays = this.readPairArrays(pair, signal);
+    arrays.catch(() => undefined);
+    this.prefetched = { pair, arrays };
   }
 
   /** Copies to transfer away: the originals may be in use by a run computing the same tensor. */
@@ -442,9 +458,17 @@ export class EngineHost {
       });
     };
     progress(selected[0]?.name, 0, true);
-    for (const meta of selected) {
+    const needsArrays = (pair: TensorPair | undefined): pair is TensorPair =>
+      pair !== undefined && pair.status === 'pruned' && !(this.isCurrent(pair) && this.cache.has(resultKey(pair.name, k, rule, seed)));
+    for (const [index, meta] of selected.entries()) {
       if (signal.aborted) return;
       const pair = pairs.get(meta.name) as TensorPair;
+      // Read this pair, then start reading the next one while this one is selected. A read error here is
+      // ignored: computeResult reads again and reports it where it always did.
+      if (needsArrays(pair)) await this.readArrays(pair, signal).catch(() => undefined);
+      if (signal.aborted) return;
+      const nextPair = selected[index + 1] ? pairs.get(selected[index + 1].name) : undefined;
+      if (needsArrays(nextPair)) this.prefetch(nextPair, signal);
       const compute = () =>
         this.computeResult(pair, k, rule, seed, backend, signal, (rowsDone) => progress(meta.name, rowsDone * meta.cols, false));
       let result: CachedResult;

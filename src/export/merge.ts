@@ -9,19 +9,30 @@ import { getBit, packedLength, setBit } from './bits';
  */
 export function takesFineBits(selection: TensorSelection, fine: Float32Array): Uint8Array {
   const { rows, cols, maskBits } = selection;
-  const out = new Uint8Array(packedLength(rows * cols));
-  const whole = new Uint8Array(rows);
-  for (const row of selection.wholeRows) whole[row.rowIndex] = 1;
-  for (let rowIndex = 0; rowIndex < rows; rowIndex++) {
-    const start = rowIndex * cols;
-    if (whole[rowIndex]) {
-      for (let i = start; i < start + cols; i++) setBit(out, i);
-      continue;
-    }
-    for (let i = start; i < start + cols; i++) {
+  const count = rows * cols;
+  const out = new Uint8Array(packedLength(count));
+  // A mask byte at a time: zero bytes (most of a sparse mask) cost one load, set bits are visited only.
+  const fullBytes = count >> 3;
+  for (let byteIndex = 0; byteIndex < fullBytes; byteIndex++) {
+    let bits = maskBits[byteIndex];
+    if (bits === 0) continue;
+    const first = byteIndex << 3;
+    let takes = 0;
+    while (bits !== 0) {
+      const lowest = bits & -bits;
       // -0.0 !== 0 is false, so both zeros take the pre-trained value as the reference does.
-      if ((maskBits[i >> 3] >> (i & 7)) & 1 && fine[i] !== 0) out[i >> 3] |= 1 << (i & 7);
+      if (fine[first + 31 - Math.clz32(lowest)] !== 0) takes |= lowest;
+      bits ^= lowest;
     }
+    out[byteIndex] = takes;
+  }
+  for (let i = fullBytes << 3; i < count; i++) {
+    if ((maskBits[i >> 3] >> (i & 7)) & 1 && fine[i] !== 0) out[i >> 3] |= 1 << (i & 7);
+  }
+  // Rows kept whole by policy take every fine-tuned value, exact zeros included.
+  for (const row of selection.wholeRows) {
+    const start = row.rowIndex * cols;
+    for (let i = start; i < start + cols; i++) setBit(out, i);
   }
   return out;
 }
@@ -58,10 +69,35 @@ export function mergeBytes(
   let diffCount = 0;
   if (fineWords && baseWords && mergedWords) {
     // Whole elements compared and copied as 16/32-bit words: the common F32/F16/BF16 case, far faster.
-    for (let i = 0; i < count; i++) {
-      if (takesFine && ((takesFine[i >> 3] >> (i & 7)) & 1) === 0) continue;
-      if (fineWords[i] === baseWords[i]) continue;
-      if (takesFine) mergedWords[i] = fineWords[i];
+    if (!takesFine) {
+      for (let i = 0; i < count; i++) {
+        if (fineWords[i] === baseWords[i]) continue;
+        diffBits[i >> 3] |= 1 << (i & 7);
+        diffCount++;
+      }
+      return { merged, diffBits, diffCount };
+    }
+    // A takesFine byte at a time: zero bytes are skipped, set bits visited only.
+    const fullBytes = count >> 3;
+    for (let byteIndex = 0; byteIndex < fullBytes; byteIndex++) {
+      let bits = takesFine[byteIndex];
+      if (bits === 0) continue;
+      const first = byteIndex << 3;
+      let differs = 0;
+      while (bits !== 0) {
+        const lowest = bits & -bits;
+        const i = first + 31 - Math.clz32(lowest);
+        bits ^= lowest;
+        if (fineWords[i] === baseWords[i]) continue;
+        mergedWords[i] = fineWords[i];
+        differs |= lowest;
+        diffCount++;
+      }
+      diffBits[byteIndex] = differs;
+    }
+    for (let i = fullBytes << 3; i < count; i++) {
+      if (((takesFine[i >> 3] >> (i & 7)) & 1) === 0 || fineWords[i] === baseWords[i]) continue;
+      mergedWords[i] = fineWords[i];
       diffBits[i >> 3] |= 1 << (i & 7);
       diffCount++;
     }
@@ -87,6 +123,29 @@ function wordView(bytes: Uint8Array, elementSize: number, count: number): Uint16
 /** Bytes of the elements whose diff bit is set, in index order. */
 export function gatherElements(raw: Uint8Array, diffBits: Uint8Array, diffCount: number, elementSize: number, count: number): Uint8Array {
   const out = new Uint8Array(diffCount * elementSize);
+  const from = wordView(raw, elementSize, count);
+  const to = wordView(out, elementSize, diffCount);
+  if (from && to) {
+    // Whole elements as 16/32-bit words, a bit byte at a time: zero bytes are skipped, set bits visited only.
+    let position = 0;
+    const fullBytes = count >> 3;
+    for (let byteIndex = 0; byteIndex < fullBytes; byteIndex++) {
+      let bits = diffBits[byteIndex];
+      if (bits === 0) continue;
+      const first = byteIndex << 3;
+      if (bits === 0xff) {
+        for (let j = 0; j < 8; j++) to[position++] = from[first + j];
+        continue;
+      }
+      while (bits !== 0) {
+        const lowest = bits & -bits;
+        to[position++] = from[first + 31 - Math.clz32(lowest)];
+        bits ^= lowest;
+      }
+    }
+    for (let i = fullBytes << 3; i < count; i++) if (getBit(diffBits, i)) to[position++] = from[i];
+    return out;
+  }
   let position = 0;
   for (let i = 0; i < count; i++) {
     if (!getBit(diffBits, i)) continue;

@@ -164,6 +164,32 @@ function meanOrNull(sum: number, count: number): number | null {
   return count > 0 ? sum / count : null;
 }
 
+/** A tensor of pass 1 between reading and post-processing. */
+interface InFlight {
+  tensor: PlannedTensor;
+  fineRaw: Uint8Array;
+  based: { raw: Uint8Array; base: Uint8Array } | null;
+  fine: Float32Array | null;
+  pre: Float32Array | null;
+  selection: Promise<TensorSelection> | null;
+}
+
+/**
+ * Sums of |fine - pre| over mask-1 and mask-0 entries, each in index order (the report's exact values).
+ * Both sums are updated every step (adding +0 leaves a sum unchanged), so no branch depends on the mask.
+ */
+function absDeltaSums(fine: Float32Array, pre: Float32Array, maskBits: Uint8Array, count: number): [number, number] {
+  let sumKept = 0;
+  let sumReset = 0;
+  for (let i = 0; i < count; i++) {
+    const delta = Math.abs(fine[i] - pre[i]);
+    const kept = (maskBits[i >> 3] >> (i & 7)) & 1;
+    sumKept += kept ? delta : 0;
+    sumReset += kept ? 0 : delta;
+  }
+  return [sumKept, sumReset];
+}
+
 interface Pass1Entry {
   tensor: PlannedTensor;
   encoding: SubnetworkTensor['encoding'];
@@ -201,12 +227,42 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
   let selectMs = 0;
   let paramsDone = 0;
 
-  for (const [index, tensor] of plan.entries()) {
-    throwIfAborted(signal);
-    options.onProgress?.({ phase: 'prune', tensorsDone: index, tensorsTotal: plan.length, paramsDone, paramsTotal, current: tensor.name });
-    const elementSize = dtypeSize(tensor.dtype);
+  // Pipelined: while the selector works on tensor i + 1, this thread merges and writes tensor i. At most
+  // two tensors are in flight (read + selecting, and post-processing), which bounds memory.
+  const readTensor = async (tensor: PlannedTensor): Promise<InFlight> => {
     const fineRaw = await readTensorBytes(tensor.fine, signal);
     const based = tensor.base ? await baseBytesOf(tensor.base, tensor.dtype, signal) : null;
+    return { tensor, fineRaw, based, fine: null, pre: null, selection: null };
+  };
+  const startSelection = (item: InFlight): void => {
+    const { tensor, fineRaw, based } = item;
+    if (!(tensor.prune && tensor.base && based)) return;
+    const what = `${tensor.fine.source.name}: tensor "${tensor.name}"`;
+    item.fine = decodeToFloat32(tensor.dtype, fineRaw, what);
+    item.pre = decodeToFloat32(tensor.base.dtype, based.raw, `${tensor.base.source.name}: tensor "${tensor.base.name}"`);
+    const selectStart = now();
+    const selection = selector({ name: tensor.name, rows: tensor.rows, cols: tensor.cols, k: settings.k, rule: settings.rule, seed, fine: item.fine, pre: item.pre }).then((result) => {
+      selectMs += now() - selectStart;
+      return result;
+    });
+    // Awaited in order below; a failure of an earlier tensor must not leave this one unhandled.
+    selection.catch(() => undefined);
+    item.selection = selection;
+  };
+
+  let current: InFlight | null = null;
+  if (plan.length > 0) {
+    throwIfAborted(signal);
+    current = await readTensor(plan[0]);
+    startSelection(current);
+  }
+  for (let index = 0; index < plan.length; index++) {
+    throwIfAborted(signal);
+    const item = current as InFlight;
+    const { tensor, fineRaw, based, fine, pre } = item;
+    options.onProgress?.({ phase: 'prune', tensorsDone: index, tensorsTotal: plan.length, paramsDone, paramsTotal, current: tensor.name });
+    const next = index + 1 < plan.length ? await readTensor(plan[index + 1]) : null;
+    const elementSize = dtypeSize(tensor.dtype);
     const what = `${tensor.fine.source.name}: tensor "${tensor.name}"`;
 
     let selection: TensorSelection | null = null;
@@ -214,28 +270,22 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     let sumKept = 0;
     let sumReset = 0;
     let keptCount = tensor.count;
-    if (tensor.prune && tensor.base && based) {
-      const fine = decodeToFloat32(tensor.dtype, fineRaw, what);
-      const pre = decodeToFloat32(tensor.base.dtype, based.raw, `${tensor.base.source.name}: tensor "${tensor.base.name}"`);
-      const selectStart = now();
-      selection = await selector({ name: tensor.name, rows: tensor.rows, cols: tensor.cols, k: settings.k, rule: settings.rule, seed, fine, pre });
-      selectMs += now() - selectStart;
+    if (item.selection && fine && pre) {
+      selection = await item.selection;
       throwIfAborted(signal);
+      if (next) startSelection(next);
       if (selection.rows !== tensor.rows || selection.cols !== tensor.cols) {
         throw new Error(`${what}: the selection is ${selection.rows} x ${selection.cols}, the tensor ${tensor.rows} x ${tensor.cols}`);
       }
       takesFine = takesFineBits(selection, fine);
       keptCount = selection.keptCount;
-      const maskBits = selection.maskBits;
-      for (let i = 0; i < tensor.count; i++) {
-        const delta = Math.abs(fine[i] - pre[i]);
-        if ((maskBits[i >> 3] >> (i & 7)) & 1) sumKept += delta;
-        else sumReset += delta;
-      }
+      [sumKept, sumReset] = absDeltaSums(fine, pre, selection.maskBits, tensor.count);
       if (masksWriter) {
         const maskBytes = unpackBits(selection.maskBits, tensor.count);
         await masksWriter.writeTensor(tensor.name, maskBytes);
       }
+    } else if (next) {
+      startSelection(next);
     }
 
     const { merged, diffBits, diffCount } = mergeBytes(fineRaw, based ? based.base : null, takesFine, elementSize, tensor.count);
@@ -275,6 +325,7 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     tensors.push(report);
     options.onTensor?.(report);
     paramsDone += tensor.count;
+    current = next;
   }
   await masksWriter?.finish();
   await modelWriter?.finish();
