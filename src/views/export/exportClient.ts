@@ -2,6 +2,7 @@
 // either collects them into a Blob download or writes them into a folder picked with showDirectoryPicker.
 import type { ExportEvent, ExportRequest } from '../../engine/export-protocol';
 import type { ExportReport } from '../../export/pipeline';
+import { downloadBlob } from '../export-image';
 
 type RequestBody = ExportRequest extends infer R ? (R extends { type: 'export' | 'apply' } ? Omit<R, 'id'> : never) : never;
 
@@ -36,20 +37,6 @@ export function pickDirectory(): Promise<FileSystemDirectoryHandle> {
   const picker = (window as unknown as DirectoryPickerWindow).showDirectoryPicker;
   if (!picker) return Promise.reject(new Error('This browser cannot write to a folder; use the ZIP download.'));
   return picker({ mode: 'readwrite' });
-}
-
-/** Saves a Blob under a file name through a temporary link (the browser's download flow). */
-export function saveBlob(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoke later: the download may still be reading the URL when click() returns.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 let nextJobId = 1;
@@ -101,7 +88,7 @@ export function startExportJob(body: RequestBody, target: ExportTarget, onProgre
           return;
         case 'done':
           if (target.kind === 'directory') await closeWritable();
-          else saveBlob(new Blob(chunks as Uint8Array<ArrayBuffer>[], { type: target.mimeType }), target.fileName);
+          else downloadBlob(new Blob(chunks as Uint8Array<ArrayBuffer>[], { type: target.mimeType }), target.fileName);
           settled = true;
           worker.terminate();
           resolve({ bytes: event.bytes, report: event.report });
