@@ -2,7 +2,7 @@
 // pure core computes for that pair in Node, on WebGPU (webgpu project) and on the CPU pool (cpu-fallback).
 import { expect, test } from '@playwright/test';
 import { AppPage } from './pages/AppPage';
-import { expectedTotals } from './pages/expected';
+import { expectedBreakdown, expectedTotals } from './pages/expected';
 import { formatCount, formatPercent } from '../src/views/shell/format';
 
 const isWebgpuProject = () => test.info().project.name === 'webgpu';
@@ -21,7 +21,15 @@ test('opens on the demo pair and reports the kept count the core computes at k =
   expect({ kept: status.kept, total: status.total }).toEqual(expected);
   expect(status.backend).toBe(isWebgpuProject() ? 'webgpu' : 'cpu');
   expect(status.elapsedMs).toBeGreaterThan(0);
-  expect(status.text).toContain(`k = 64 on ${formatCount(expected.total)} parameters: ${formatPercent(expected.kept / expected.total)} kept`);
+  // The sentence leads with the pruned tensors' share; the 4 new tensors (pooler, classifier) are counted apart.
+  const { prunedKept, prunedTotal } = await expectedBreakdown(64);
+  expect(prunedTotal).toBe(1_577_984);
+  await expect(app.status).toHaveAttribute('data-pruned-total', String(prunedTotal));
+  await expect(app.status).toHaveAttribute('data-pruned-kept', String(prunedKept));
+  expect(status.text).toContain(
+    `k = 64 on ${formatCount(prunedTotal)} pruned parameters: ${formatPercent(prunedKept / prunedTotal)} kept ` +
+      `(+${formatCount(expected.total - prunedTotal)} in 4 new tensors, kept whole)`,
+  );
   expect(status.text).toContain(isWebgpuProject() ? 'on WebGPU' : 'on CPU');
   expect(errors).toEqual([]);
 });
@@ -45,8 +53,9 @@ test.describe('shell interactions', () => {
     const query = app.pairRow('bert.encoder.layer.0.attention.self.query.weight');
     await expect(query).toHaveAttribute('data-status', 'pruned');
     await expect(query.getByTestId('kept-cell')).toHaveText(/^\d+\.\d%$/);
-    const { kept, total } = await expectedTotals(4);
-    await expect(page.getByTestId('kept-total')).toHaveText(formatPercent(kept / total));
+    // The footer shows the same pruned share as the status line.
+    const { prunedKept, prunedTotal } = await expectedBreakdown(4);
+    await expect(page.getByTestId('kept-total')).toHaveText(formatPercent(prunedKept / prunedTotal));
     await query.click();
     await expect(app.tab('matrix')).toHaveAttribute('aria-selected', 'true');
     await app.tab('pair').click();

@@ -43,7 +43,7 @@ test.describe('with the demo pair open', () => {
     let before = await app.snapshot();
     await load.chooseFiles('pretrained', demoFiles('pretrained'));
     await load.chooseFiles('finetuned', demoFiles('finetuned'));
-    await expect(load.picked('pretrained')).toHaveText('3 files');
+    await expect(load.picked('pretrained')).toHaveText('model.safetensors + 2 files');
     await load.loadButton.click();
     let status = await app.waitForDone(2, { minPairVersion: before.pairVersion + 1 });
     expect({ kept: status.kept, total: status.total }).toEqual(expected);
@@ -59,7 +59,7 @@ test.describe('with the demo pair open', () => {
     before = status;
     await load.dropFromServer('pretrained', ['/demo/pretrained/model.safetensors', '/demo/pretrained/config.json']);
     await load.dropFromServer('finetuned', ['/demo/finetuned/model.safetensors', '/demo/finetuned/config.json']);
-    await expect(load.picked('pretrained')).toHaveText('2 files');
+    await expect(load.picked('pretrained')).toHaveText('model.safetensors + 1 file');
     await load.loadButton.click();
     status = await app.waitForDone(2, { minPairVersion: before.pairVersion + 1 });
     expect({ kept: status.kept, total: status.total }).toEqual(expected);

@@ -16,10 +16,24 @@ async function openFolder(folder: string) {
   return openCheckpointFromFiles(files, folder);
 }
 
-const cache = new Map<string, Promise<{ kept: number; total: number }>>();
+/** Totals of a run, with the share of the pruned tensors alone (what the status line leads with). */
+export interface ExpectedBreakdown {
+  kept: number;
+  total: number;
+  prunedKept: number;
+  prunedTotal: number;
+}
+
+const cache = new Map<string, Promise<ExpectedBreakdown>>();
 
 /** Kept and total entries of a whole-model KEN run at k on the pair in two folders. */
-export function expectedTotals(k: number, pretrainedDir = join(DEMO_DIR, 'pretrained'), finetunedDir = join(DEMO_DIR, 'finetuned')) {
+export async function expectedTotals(k: number, pretrainedDir = join(DEMO_DIR, 'pretrained'), finetunedDir = join(DEMO_DIR, 'finetuned')) {
+  const { kept, total } = await expectedBreakdown(k, pretrainedDir, finetunedDir);
+  return { kept, total };
+}
+
+/** expectedTotals plus the kept and total entries of the pruned tensors only (no tensor kept whole). */
+export function expectedBreakdown(k: number, pretrainedDir = join(DEMO_DIR, 'pretrained'), finetunedDir = join(DEMO_DIR, 'finetuned')) {
   const key = `${k}|${pretrainedDir}|${finetunedDir}`;
   let totals = cache.get(key);
   if (!totals) {
@@ -29,19 +43,24 @@ export function expectedTotals(k: number, pretrainedDir = join(DEMO_DIR, 'pretra
   return totals;
 }
 
-async function compute(k: number, pretrainedDir: string, finetunedDir: string): Promise<{ kept: number; total: number }> {
+async function compute(k: number, pretrainedDir: string, finetunedDir: string): Promise<ExpectedBreakdown> {
   const pairs = pairCheckpoints(await openFolder(pretrainedDir), await openFolder(finetunedDir));
   let kept = 0;
   let total = 0;
+  let prunedKept = 0;
+  let prunedTotal = 0;
   for (const pair of pairs) {
     if (pair.status === 'new' || pair.status === 'shape-mismatch') {
       kept += pair.rows * pair.cols;
       total += pair.rows * pair.cols;
     } else if (pair.status === 'pruned' && pair.finetuned) {
       const fine = await readTensorFloat32(pair.finetuned);
-      kept += selectTensor(fine, pair.rows, pair.cols, k).keptCount;
+      const tensorKept = selectTensor(fine, pair.rows, pair.cols, k).keptCount;
+      kept += tensorKept;
       total += pair.rows * pair.cols;
+      prunedKept += tensorKept;
+      prunedTotal += pair.rows * pair.cols;
     }
   }
-  return { kept, total };
+  return { kept, total, prunedKept, prunedTotal };
 }

@@ -13,6 +13,7 @@ import { formatCount, formatDuration } from '../shell/format';
 import {
   changedRowsOf,
   compareRowOf,
+  detailTensorOf,
   mergeCurvePoints,
   parseTargetPercent,
   percent2,
@@ -42,11 +43,7 @@ export function ComparePanel() {
   const summariesRule = useAppStore((s) => s.summariesRule);
 
   const inScope = useMemo(() => (pair ? tensorsInScope(pair.tensors, scope) : []), [pair, scope]);
-  // The tensor the detail parts show: the selected one, else the first pruned one in scope.
-  const detailTensor = useMemo(() => {
-    if (tensorName && inScope.some((t) => t.name === tensorName && t.status === 'pruned')) return tensorName;
-    return inScope.find((t) => t.status === 'pruned')?.name ?? null;
-  }, [inScope, tensorName]);
+  const detailTensor = useMemo(() => detailTensorOf(inScope, tensorName), [inScope, tensorName]);
   const maxK = widestRow(inScope);
 
   // Compare after the app's run at this k and rule ends, so KEN's k1 selections come from the worker's cache.

@@ -4,6 +4,7 @@ import {
   compareKeyOf,
   comparePairs,
   compareRowOf,
+  detailTensorOf,
   mergeCurvePoints,
   parseTargetPercent,
   perRowRuleOverlap,
@@ -24,6 +25,27 @@ const meta = (name: string, status: TensorMeta['status'], rows: number, cols: nu
   params: rows * cols,
   layer,
   matrixType: name,
+});
+
+describe('detailTensorOf', () => {
+  const tensors = [
+    meta('classifier.weight', 'new', 3, 128, null),
+    meta('emb.LayerNorm.bias', 'pruned', 1, 128, null),
+    meta('emb.word.weight', 'pruned', 6000, 128, null),
+    meta('layer.0.query.weight', 'pruned', 128, 128, 0),
+  ];
+  it('keeps a selected pruned tensor, even a 1-row one', () => {
+    expect(detailTensorOf(tensors, 'layer.0.query.weight')).toBe('layer.0.query.weight');
+    expect(detailTensorOf(tensors, 'emb.LayerNorm.bias')).toBe('emb.LayerNorm.bias');
+  });
+  it('otherwise takes the first pruned matrix with more than one row, not a bias or a new tensor', () => {
+    expect(detailTensorOf(tensors, null)).toBe('emb.word.weight');
+    expect(detailTensorOf(tensors, 'classifier.weight')).toBe('emb.word.weight');
+  });
+  it('falls back to a 1-row tensor when there is nothing else, and to null without pruned tensors', () => {
+    expect(detailTensorOf([tensors[0], tensors[1]], null)).toBe('emb.LayerNorm.bias');
+    expect(detailTensorOf([tensors[0]], null)).toBeNull();
+  });
 });
 
 describe('compare model', () => {

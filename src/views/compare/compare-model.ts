@@ -47,6 +47,16 @@ export function tensorsInScope(tensors: readonly TensorMeta[], scope: Scope): Te
   return runnable.filter((t) => re.test(t.name));
 }
 
+/**
+ * The tensor the detail parts (changed rows, per-row overlap) show: the selected one when it is pruned in scope,
+ * else the first pruned weight matrix, since a 1-row bias gives a one-point chart; else the first pruned tensor.
+ */
+export function detailTensorOf(inScope: readonly TensorMeta[], selectedName: string | null): string | null {
+  const pruned = inScope.filter((t) => t.status === 'pruned');
+  if (selectedName && pruned.some((t) => t.name === selectedName)) return selectedName;
+  return (pruned.find((t) => t.rows > 1) ?? pruned[0])?.name ?? null;
+}
+
 /** The largest useful k: the widest pruned row (a larger k keeps every row whole). */
 export function widestRow(tensors: readonly TensorMeta[]): number {
   let widest = 1;

@@ -4,7 +4,17 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { axisBottom, axisLeft, scaleBand, scaleLinear, select } from 'd3';
 import type { TensorMeta, TensorSummary } from '../../engine/protocol';
-import { cellState, layerBars, layoutModelGrid, shortTypeLabel, type CellState, type GridCell } from '../render/model-grid';
+import {
+  NOT_PRUNED_LABEL,
+  cellState,
+  describeTensorCounts,
+  layerBars,
+  layoutModelGrid,
+  shortTypeLabel,
+  tensorCounts,
+  type CellState,
+  type GridCell,
+} from '../render/model-grid';
 import { keptFractionInterpolator } from '../render/colour';
 import { drawRampLegend, drawSwatchLegend } from '../render/legend';
 import { rowMeaning } from '../render/neuron';
@@ -20,7 +30,7 @@ const OTHER_ROW_H = 22;
 const STATUS_STYLE = {
   new: { fill: 'url(#model-hatch-new)', mark: 'N', label: 'new (kept whole)' },
   'shape-mismatch': { fill: 'url(#model-hatch-mismatch)', mark: '≠', label: 'shape mismatch (kept whole)' },
-  'not-pruned': { fill: '#f1f3f4', mark: '–', label: 'not pruned' },
+  'not-pruned': { fill: '#f1f3f4', mark: '–', label: 'not in the run' },
   pending: { fill: '#ffffff', mark: '', label: 'not computed yet' },
 } as const;
 
@@ -66,7 +76,7 @@ function cellTitle(meta: TensorMeta, state: CellState): string {
     case 'kept-whole':
       return `${head}\n${STATUS_STYLE[state.reason].label}`;
     case 'not-pruned':
-      return `${head}\nnot pruned (${state.reason})`;
+      return `${head}\n${NOT_PRUNED_LABEL[state.reason]}`;
     case 'pending':
       return `${head}\nnot computed yet`;
   }
@@ -78,6 +88,7 @@ export function ModelView() {
   const summariesK = useAppStore((s) => s.summariesK);
   const k = useAppStore((s) => s.k);
   const runState = useAppStore((s) => s.state);
+  const runTensorsTotal = useAppStore((s) => s.progress?.tensorsTotal ?? null);
   const tensorName = useAppStore((s) => s.tensorName);
   const selectTensor = useAppStore((s) => s.selectTensor);
   const setView = useAppStore((s) => s.setView);
@@ -88,6 +99,7 @@ export function ModelView() {
 
   const tensors = useMemo(() => pair?.tensors ?? [], [pair]);
   const grid = useMemo(() => layoutModelGrid(tensors), [tensors]);
+  const counts = useMemo(() => tensorCounts(tensors), [tensors]);
   // Summaries of another k are never shown as the current ones.
   const current = useMemo<Record<string, TensorSummary>>(() => (summariesK === k ? summaries : {}), [summaries, summariesK, k]);
   const states = useMemo(() => new Map(tensors.map((t) => [t.name, cellState(t, current[t.name])])), [tensors, current]);
@@ -195,9 +207,12 @@ export function ModelView() {
         <span className="spacer" />
         <ExportButtons root={rootRef} svg={svgRef} baseName={`kenviz-model-k${k}`} title={`KENviz model view, k = ${k}`} />
       </div>
+      <p className="viz-caption" data-testid="model-counts" data-in-run={counts.inRun}>
+        {describeTensorCounts(counts)}. A run covers the {counts.inRun} pruned and kept-whole tensors.
+      </p>
       {computing && (
         <p className="viz-notice computing" data-testid="model-computing">
-          computing k = {k}… {computedCount} of {tensors.filter((t) => t.status === 'pruned').length} tensors done
+          computing k = {k}… {computedCount} of {runTensorsTotal ?? counts.inRun} tensors done
           {summariesK !== null && summariesK !== k ? ` (results of k = ${summariesK} are not shown)` : ''}
         </p>
       )}
@@ -247,7 +262,13 @@ export function ModelView() {
                         {cell.name}
                         <tspan fill="#5f6368">
                           {`  [${cell.meta.shape.join('x')}]  `}
-                          {state.kind === 'kept' ? fmtPct(state.keptFraction) : state.kind === 'kept-whole' ? STATUS_STYLE[state.reason].label : state.kind === 'not-pruned' ? 'not pruned' : ''}
+                          {state.kind === 'kept'
+                            ? fmtPct(state.keptFraction)
+                            : state.kind === 'kept-whole'
+                              ? STATUS_STYLE[state.reason].label
+                              : state.kind === 'not-pruned'
+                                ? NOT_PRUNED_LABEL[state.reason]
+                                : 'not computed yet'}
                         </tspan>
                       </text>
                     </g>
@@ -255,7 +276,10 @@ export function ModelView() {
                 })}
               </g>
             )}
-            <ModelLegend top={legendTop} max={max} />
+            <text x={0} y={12} fontWeight={600}>
+              kept fraction per tensor, k = {k}
+            </text>
+            <ModelLegend top={legendTop} max={max} counts={counts} />
           </svg>
           {activeBarType && (
             <LayerBarChart
@@ -280,7 +304,7 @@ export function ModelView() {
   );
 }
 
-function ModelLegend({ top, max }: { top: number; max: number }) {
+function ModelLegend({ top, max, counts }: { top: number; max: number; counts: ReturnType<typeof tensorCounts> }) {
   const rampRef = useRef<SVGGElement>(null);
   const swatchRef = useRef<SVGGElement>(null);
   useEffect(() => {
@@ -295,14 +319,16 @@ function ModelLegend({ top, max }: { top: number; max: number }) {
       });
     }
     if (swatchRef.current) {
+      // Only the statuses this pair has, so the legend never explains marks that are not on screen.
+      const notInRun = [counts.onlyPretrained > 0 ? NOT_PRUNED_LABEL['only-pretrained'] : '', counts.notFloat > 0 ? NOT_PRUNED_LABEL['not-float'] : ''].filter(Boolean);
       drawSwatchLegend(swatchRef.current, [
         { label: STATUS_STYLE.new.label, fill: '#e6f4ea', stroke: '#34a853', mark: 'N' },
         { label: STATUS_STYLE['shape-mismatch'].label, fill: '#fef7e0', stroke: '#e37400', mark: '≠' },
-        { label: 'not pruned', fill: '#f1f3f4', mark: '–' },
+        ...(notInRun.length > 0 ? [{ label: notInRun.join('; '), fill: '#f1f3f4', mark: '–' }] : []),
         { label: 'has rows kept whole', fill: '#ffffff', stroke: '#e37400', mark: '•' },
       ]);
     }
-  }, [max]);
+  }, [max, counts]);
   return (
     <g transform={`translate(${LABEL_W},${top})`} className="viz-legend">
       <g ref={rampRef} />
@@ -323,7 +349,7 @@ interface LayerBarChartProps {
 function LayerBarChart({ matrixTypes, matrixType, onType, bars, selected, onOpen }: LayerBarChartProps) {
   const xAxisRef = useRef<SVGGElement>(null);
   const yAxisRef = useRef<SVGGElement>(null);
-  const margin = { left: 46, right: 10, top: 10, bottom: 30 };
+  const margin = { left: 46, right: 10, top: 22, bottom: 30 };
   const width = Math.max(320, Math.min(720, bars.length * 40 + margin.left + margin.right));
   const height = 170;
   const maxFraction = Math.max(0.01, ...bars.map((b) => b.keptFraction ?? 0));
@@ -343,7 +369,7 @@ function LayerBarChart({ matrixTypes, matrixType, onType, bars, selected, onOpen
     <div className="model-bars" data-testid="model-bars">
       <div className="viz-toolbar">
         <label>
-          kept fraction per layer of
+          matrix type
           <select value={matrixType} onChange={(e) => onType(e.target.value)} data-testid="model-bar-type">
             {matrixTypes.map((t) => (
               <option key={t} value={t}>
@@ -354,6 +380,9 @@ function LayerBarChart({ matrixTypes, matrixType, onType, bars, selected, onOpen
         </label>
       </div>
       <svg className="viz-svg" width={width} height={height}>
+        <text x={margin.left} y={11} fontWeight={600}>
+          kept fraction per layer: {matrixType}
+        </text>
         <g ref={yAxisRef} className="axis" transform={`translate(${margin.left},0)`} />
         <g ref={xAxisRef} className="axis" transform={`translate(0,${height - margin.bottom})`} />
         <text x={(margin.left + width - margin.right) / 2} y={height - 2} textAnchor="middle" fill="#5f6368">
@@ -398,7 +427,10 @@ function TensorDetails({ meta, summary, state }: { meta: TensorMeta; summary: Te
           </tr>
           <tr>
             <th>status</th>
-            <td>{meta.status}</td>
+            <td>
+              {meta.status}
+              {state.kind === 'not-pruned' ? `: ${NOT_PRUNED_LABEL[state.reason]}` : ''}
+            </td>
           </tr>
           <tr>
             <th>a row is</th>

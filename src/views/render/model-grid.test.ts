@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorMeta, TensorSummary } from '../../engine/protocol';
-import { cellState, layerBars, layoutModelGrid } from './model-grid';
+import { cellState, describeTensorCounts, layerBars, layoutModelGrid, tensorCounts } from './model-grid';
 
 function meta(name: string, layer: number | null, matrixType: string, status: TensorMeta['status'] = 'pruned'): TensorMeta {
   return { name, key: name, status, shape: [4, 4], dtype: 'F32', rows: 4, cols: 4, params: 16, layer, matrixType };
@@ -68,5 +68,96 @@ describe('cellState', () => {
     expect(cellState(meta('a', 0, 't', 'shape-mismatch'), undefined)).toMatchObject({ kind: 'kept-whole', reason: 'shape-mismatch' });
     expect(cellState(meta('a', 0, 't', 'not-float'), undefined)).toEqual({ kind: 'not-pruned', reason: 'not-float' });
     expect(cellState(meta('a', 0, 't', 'only-pretrained'), undefined)).toEqual({ kind: 'not-pruned', reason: 'only-pretrained' });
+  });
+});
+
+describe('matrix type order', () => {
+  it('puts BERT layer tensors in data-flow order, weights before biases, whatever the file order', () => {
+    const bert = [
+      'attention.output.LayerNorm.bias',
+      'attention.output.LayerNorm.weight',
+      'attention.output.dense.bias',
+      'attention.output.dense.weight',
+      'attention.self.key.bias',
+      'attention.self.key.weight',
+      'attention.self.query.bias',
+      'attention.self.query.weight',
+      'attention.self.value.bias',
+      'attention.self.value.weight',
+      'intermediate.dense.bias',
+      'intermediate.dense.weight',
+      'output.LayerNorm.bias',
+      'output.LayerNorm.weight',
+      'output.dense.bias',
+      'output.dense.weight',
+    ];
+    const grid = layoutModelGrid(bert.map((type) => meta(`enc.layer.0.${type}`, 0, type)));
+    expect(grid.matrixTypes).toEqual([
+      'attention.self.query.weight',
+      'attention.self.query.bias',
+      'attention.self.key.weight',
+      'attention.self.key.bias',
+      'attention.self.value.weight',
+      'attention.self.value.bias',
+      'attention.output.dense.weight',
+      'attention.output.dense.bias',
+      'attention.output.LayerNorm.weight',
+      'attention.output.LayerNorm.bias',
+      'intermediate.dense.weight',
+      'intermediate.dense.bias',
+      'output.dense.weight',
+      'output.dense.bias',
+      'output.LayerNorm.weight',
+      'output.LayerNorm.bias',
+    ]);
+  });
+
+  it('orders LLaMA-style names and keeps unknown types last in file order', () => {
+    const types = ['mlp.down_proj.weight', 'zz.weight', 'self_attn.o_proj.weight', 'aa.weight', 'input_layernorm.weight', 'mlp.up_proj.weight', 'self_attn.q_proj.weight', 'mlp.gate_proj.weight', 'post_attention_layernorm.weight'];
+    const grid = layoutModelGrid(types.map((type) => meta(`m.layers.0.${type}`, 0, type)));
+    expect(grid.matrixTypes).toEqual([
+      'input_layernorm.weight',
+      'self_attn.q_proj.weight',
+      'self_attn.o_proj.weight',
+      'post_attention_layernorm.weight',
+      'mlp.gate_proj.weight',
+      'mlp.up_proj.weight',
+      'mlp.down_proj.weight',
+      'zz.weight',
+      'aa.weight',
+    ]);
+  });
+
+  it('lists tensors without a layer pruned first, then kept whole, then not pruned', () => {
+    const grid = layoutModelGrid([
+      meta('head.weight', null, 'head.weight', 'new'),
+      meta('lm.bias', null, 'lm.bias', 'only-pretrained'),
+      meta('emb.weight', null, 'emb.weight'),
+      meta('pool.weight', null, 'pool.weight', 'new'),
+    ]);
+    expect(grid.otherCells.map((c) => [c.name, c.col])).toEqual([
+      ['emb.weight', 0],
+      ['head.weight', 1],
+      ['pool.weight', 2],
+      ['lm.bias', 3],
+    ]);
+  });
+});
+
+describe('tensorCounts', () => {
+  it('counts what the run covers (pruned + kept whole) apart from tensors it never sees', () => {
+    const c = tensorCounts([
+      meta('a', 0, 't'),
+      meta('b', 0, 'u'),
+      meta('c', null, 'c', 'new'),
+      meta('d', null, 'd', 'shape-mismatch'),
+      meta('e', null, 'e', 'only-pretrained'),
+      meta('f', null, 'f', 'not-float'),
+    ]);
+    expect(c).toEqual({ all: 6, pruned: 2, keptWhole: 2, onlyPretrained: 1, notFloat: 1, inRun: 4 });
+    expect(describeTensorCounts(c)).toBe(
+      '6 tensors: 2 pruned, 2 kept whole (new or shape-mismatched), 1 only in pre-trained (not in the fine-tuned model), 1 not float (never pruned)',
+    );
+    expect(describeTensorCounts(tensorCounts([meta('a', 0, 't')]))).toBe('1 tensor: 1 pruned');
   });
 });

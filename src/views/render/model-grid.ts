@@ -16,11 +16,11 @@ export interface GridCell {
 export interface ModelGrid {
   /** Distinct layer indices in numeric order (not string order: 10 comes after 9). */
   layers: number[];
-  /** Matrix types of layer tensors, in order of first appearance in the pair. */
+  /** Matrix types of layer tensors in data-flow order where the name says it (see matrixTypeRank), else first appearance. */
   matrixTypes: string[];
   /** Cells of the layer band; at most one per (layer, matrix type). */
   layerCells: GridCell[];
-  /** Tensors without a layer index, in pair order, each in its own column of a one-row band. */
+  /** Tensors without a layer index, each on its own line: pruned ones first, then kept whole, then not pruned (pair order within). */
   otherCells: GridCell[];
 }
 
@@ -28,6 +28,9 @@ export function layoutModelGrid(tensors: readonly TensorMeta[]): ModelGrid {
   const layers = [...new Set(tensors.flatMap((t) => (t.layer === null ? [] : [t.layer])))].sort((a, b) => a - b);
   const matrixTypes: string[] = [];
   for (const t of tensors) if (t.layer !== null && !matrixTypes.includes(t.matrixType)) matrixTypes.push(t.matrixType);
+  // Checkpoints list tensors alphabetically; columns read better in the order a token flows through a layer.
+  const firstSeen = new Map(matrixTypes.map((type, i) => [type, i]));
+  matrixTypes.sort((a, b) => matrixTypeRank(a) - matrixTypeRank(b) || (firstSeen.get(a) as number) - (firstSeen.get(b) as number));
   const layerRow = new Map(layers.map((layer, i) => [layer, i]));
   const typeCol = new Map(matrixTypes.map((type, i) => [type, i]));
   const layerCells: GridCell[] = [];
@@ -46,7 +49,35 @@ export function layoutModelGrid(tensors: readonly TensorMeta[]): ModelGrid {
       });
     }
   }
+  const group = (meta: TensorMeta) => (meta.status === 'pruned' ? 0 : meta.status === 'new' || meta.status === 'shape-mismatch' ? 1 : 2);
+  otherCells.sort((a, b) => group(a.meta) - group(b.meta) || a.col - b.col);
+  otherCells.forEach((cell, i) => (cell.col = i));
   return { layers, matrixTypes, layerCells, otherCells };
+}
+
+// Stages of a transformer layer in the order a token passes them, by the names BERT, GPT-2, LLaMA-style
+// and T5-style checkpoints use; earlier patterns win (attention.output.dense is not the MLP's output.dense).
+const STAGES: RegExp[] = [
+  /(^|\.)(ln_1|input_layernorm|attention_norm|layer_norm1)(\.|$)/,
+  /(^|\.)(query|q_proj|q|c_attn|qkv|query_key_value|wqkv)(\.|$)/i,
+  /(^|\.)(key|k_proj|k)(\.|$)/,
+  /(^|\.)(value|v_proj|v)(\.|$)/,
+  /attention\.output\.dense|(attention|self_attn)\.dense|(^|\.)(o_proj|out_proj|o)(\.|$)|attn\.c_proj/,
+  /attention\.output\.LayerNorm|(^|\.)(ln_2|post_attention_layernorm|ffn_norm|layer_norm2)(\.|$)/,
+  /intermediate|(^|\.)(fc1|c_fc|gate_proj|w1|wi|wi_0)(\.|$)/,
+  /(^|\.)(up_proj|w3|wi_1)(\.|$)/,
+  /(^|\.)output\.dense|(^|\.)(fc2|down_proj|w2|wo)(\.|$)|mlp\.c_proj/,
+  /(^|\.)output\.LayerNorm|final_layer_norm/,
+];
+
+/**
+ * Position of a matrix type in a layer's data flow (weights before their biases); types no pattern
+ * recognises come last, keeping their order of appearance.
+ */
+export function matrixTypeRank(matrixType: string): number {
+  const stage = STAGES.findIndex((pattern) => pattern.test(matrixType));
+  const isBias = /(^|\.)bias$/.test(matrixType) ? 1 : 0;
+  return (stage === -1 ? STAGES.length : stage) * 2 + isBias;
 }
 
 /** What a cell shows: a kept fraction, or why there is none (yet). */
@@ -91,3 +122,40 @@ export function layerBars(grid: ModelGrid, matrixType: string, summaries: Readon
 export function shortTypeLabel(matrixType: string): string {
   return matrixType.replace(/\.weight$/, '');
 }
+
+/** How the pair's tensors split by what a run does with them; `inRun` is what the run's progress counts. */
+export interface TensorCounts {
+  all: number;
+  pruned: number;
+  keptWhole: number;
+  onlyPretrained: number;
+  notFloat: number;
+  inRun: number;
+}
+
+export function tensorCounts(tensors: readonly TensorMeta[]): TensorCounts {
+  const counts: TensorCounts = { all: tensors.length, pruned: 0, keptWhole: 0, onlyPretrained: 0, notFloat: 0, inRun: 0 };
+  for (const t of tensors) {
+    if (t.status === 'pruned') counts.pruned++;
+    else if (t.status === 'new' || t.status === 'shape-mismatch') counts.keptWhole++;
+    else if (t.status === 'only-pretrained') counts.onlyPretrained++;
+    else counts.notFloat++;
+  }
+  counts.inRun = counts.pruned + counts.keptWhole;
+  return counts;
+}
+
+/** "78 tensors: 69 pruned, 4 kept whole (new or shape-mismatched), 5 only in pre-trained (not in the fine-tuned model)". */
+export function describeTensorCounts(c: TensorCounts): string {
+  const parts = [`${c.pruned} pruned`];
+  if (c.keptWhole > 0) parts.push(`${c.keptWhole} kept whole (new or shape-mismatched)`);
+  if (c.onlyPretrained > 0) parts.push(`${c.onlyPretrained} only in pre-trained (not in the fine-tuned model)`);
+  if (c.notFloat > 0) parts.push(`${c.notFloat} not float (never pruned)`);
+  return `${c.all} tensor${c.all === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
+/** Why a tensor has no kept fraction, in words a person reads in the grid, tooltips and legend. */
+export const NOT_PRUNED_LABEL: Record<'only-pretrained' | 'not-float', string> = {
+  'only-pretrained': 'only in pre-trained (not in the fine-tuned model)',
+  'not-float': 'not a float tensor (never pruned)',
+};

@@ -1,9 +1,11 @@
 // The status line every test and person reads: state, backend, timing and kept counts as data-*
 // attributes, a sentence, a progress bar with Cancel while working, and errors as readable messages.
+import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { bridge } from '../../store/appBridge';
 import { useAppStore } from '../useAppStore';
 import { formatBackend, formatBytes, formatCount, formatDuration, formatPercent } from './format';
+import { prunedShareSentence, runTotals, totalsMatchRun, type RunTotals } from './run-totals';
 import type { AppState } from '../../store/store';
 
 const selectStatus = (s: AppState) => ({
@@ -20,12 +22,16 @@ const selectStatus = (s: AppState) => ({
   notice: s.notice,
   finetunedLabel: s.pair?.finetunedLabel ?? null,
   pairVersion: s.pairVersion,
+  summaries: s.summaries,
 });
 
 export function KenStatus() {
   const st = useAppStore(useShallow(selectStatus));
   const setNotice = useAppStore((s) => s.setNotice);
   const runK = st.summariesK ?? st.k;
+  // The pruned share is what a person choosing k reads; it is only shown when the summaries add up to the run's totals.
+  const totals = useMemo(() => runTotals(st.summaries), [st.summaries]);
+  const split = st.state === 'done' && st.keptCount !== null && st.totalCount !== null && totalsMatchRun(totals, st.keptCount, st.totalCount) ? totals : null;
   return (
     <div className="ken-status-box">
       <div
@@ -37,11 +43,19 @@ export function KenStatus() {
         data-k={runK}
         data-kept={st.keptCount ?? ''}
         data-total={st.totalCount ?? ''}
+        data-pruned-kept={split?.prunedKept ?? ''}
+        data-pruned-total={split?.prunedTotal ?? ''}
         data-pair-version={st.pairVersion}
         role="status"
         aria-live="polite"
+        title={
+          split && st.keptCount !== null && st.totalCount
+            ? `${st.keptCount.toLocaleString('en-US')} of ${st.totalCount.toLocaleString('en-US')} parameters kept (${formatPercent(st.keptCount / st.totalCount)}) ` +
+              `counting the ${split.wholeTensors} tensors kept whole; ${split.prunedKept.toLocaleString('en-US')} of ${split.prunedTotal.toLocaleString('en-US')} in the ${split.prunedTensors} pruned tensors`
+            : undefined
+        }
       >
-        {statusSentence(st, runK)}
+        {statusSentence(st, runK, split)}
       </div>
       {(st.state === 'running' || st.state === 'loading') && <ProgressLine {...st} />}
       {st.state === 'error' && st.error && (
@@ -63,7 +77,7 @@ export function KenStatus() {
 
 type StatusView = ReturnType<typeof selectStatus>;
 
-function statusSentence(st: StatusView, runK: number): string {
+function statusSentence(st: StatusView, runK: number, split: RunTotals | null): string {
   switch (st.state) {
     case 'idle':
       return st.finetunedLabel ? `Ready. k = ${st.k}: not run yet.` : 'No pair loaded.';
@@ -74,10 +88,8 @@ function statusSentence(st: StatusView, runK: number): string {
     case 'done': {
       if (st.keptCount === null || st.totalCount === null) return `k = ${runK}: done.`;
       const keptFraction = st.totalCount > 0 ? st.keptCount / st.totalCount : NaN;
-      return (
-        `k = ${runK} on ${formatCount(st.totalCount)} parameters: ${formatPercent(keptFraction)} kept, ` +
-        `${formatDuration(st.elapsedMs ?? NaN)} on ${formatBackend(st.backend, st.backendReason)}`
-      );
+      const share = split ? prunedShareSentence(runK, split) : `k = ${runK} on ${formatCount(st.totalCount)} parameters: ${formatPercent(keptFraction)} kept`;
+      return `${share}, ${formatDuration(st.elapsedMs ?? NaN)} on ${formatBackend(st.backend, st.backendReason)}`;
     }
     case 'error':
       // Say what is still usable: a failed load keeps the pair that was open before it.

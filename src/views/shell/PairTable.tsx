@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import type { PairSummary, TensorMeta } from '../../engine/protocol';
 import { useAppStore } from '../useAppStore';
 import { formatCount, formatPercent } from './format';
+import { runTotals, totalsMatchRun } from './run-totals';
 
 /** The footer's totals: all parameters, and those in tensors KEN prunes. */
 export function pairRows(pair: PairSummary): { rows: readonly TensorMeta[]; paramsTotal: number; paramsPruned: number } {
@@ -26,6 +27,7 @@ export function PairTable() {
   const selectTensor = useAppStore((s) => s.selectTensor);
   const setView = useAppStore((s) => s.setView);
   const table = useMemo(() => (pair ? pairRows(pair) : null), [pair]);
+  const totals = useMemo(() => runTotals(summaries), [summaries]);
 
   if (!pair || !table) return <p className="muted">Load a pair to see its tensors.</p>;
   const open = (name: string) => {
@@ -97,8 +99,15 @@ export function PairTable() {
               {formatCount(table.paramsTotal)}
             </td>
             <td>{formatCount(table.paramsPruned)} pruned</td>
-            <td className="num" data-testid="kept-total">
-              {keptCount !== null && totalCount ? formatPercent(keptCount / totalCount) : ''}
+            {/* The same pruned share as the status line: tensors kept whole are 100% whatever k is. */}
+            <td
+              className="num"
+              data-testid="kept-total"
+              title={keptCount !== null && totalCount ? `kept share of the pruned tensors; ${formatPercent(keptCount / totalCount)} counting the tensors kept whole` : undefined}
+            >
+              {keptCount !== null && totalCount !== null && totalsMatchRun(totals, keptCount, totalCount) && totals.prunedTotal > 0
+                ? formatPercent(totals.prunedKept / totals.prunedTotal)
+                : ''}
             </td>
           </tr>
         </tfoot>

@@ -51,11 +51,17 @@ async function walkEntry(entry: FileSystemEntry): Promise<PickedFile[]> {
   return nested.flat();
 }
 
-/** "model.safetensors" or "pretrained/ (5 files)": what the slot shows and the label errors use. */
+/**
+ * "model.safetensors", "pretrained/ (5 files)" or "model.safetensors + 2 files": what the slot shows and the
+ * label the header and errors use. Loose files are named by their weights file, so two picked sides differ.
+ */
 export function describePicked(files: readonly PickedFile[]): string {
   if (files.length === 0) return '';
   if (files.length === 1) return files[0].path;
   const topFolders = new Set(files.map((f) => (f.path.includes('/') ? f.path.split('/')[0] : '')));
   if (topFolders.size === 1 && !topFolders.has('')) return `${[...topFolders][0]}/ (${files.length} files)`;
-  return `${files.length} files`;
+  const primary =
+    files.find((f) => f.path.endsWith('.safetensors.index.json')) ?? files.find((f) => f.path.endsWith('.safetensors')) ?? files[0];
+  const others = files.length - 1;
+  return `${primary.path} + ${others} ${others === 1 ? 'file' : 'files'}`;
 }

@@ -22,6 +22,11 @@ describe('shell formatting', () => {
     const file = new Blob([]) as File;
     expect(describePicked([{ file, path: 'model.safetensors' }])).toBe('model.safetensors');
     expect(describePicked([{ file, path: 'ft/model.safetensors' }, { file, path: 'ft/config.json' }])).toBe('ft/ (2 files)');
-    expect(describePicked([{ file, path: 'a.safetensors' }, { file, path: 'b.safetensors' }])).toBe('2 files');
+    expect(describePicked([{ file, path: 'a.safetensors' }, { file, path: 'b.safetensors' }])).toBe('a.safetensors + 1 file');
+    // Loose files are named by their weights file (the index of a sharded checkpoint first), wherever it is in the list.
+    expect(describePicked([{ file, path: 'config.json' }, { file, path: 'model.safetensors' }, { file, path: 'vocab.txt' }])).toBe('model.safetensors + 2 files');
+    expect(describePicked([{ file, path: 'model-00001-of-00002.safetensors' }, { file, path: 'model.safetensors.index.json' }])).toBe(
+      'model.safetensors.index.json + 1 file',
+    );
   });
 });
