@@ -141,6 +141,12 @@ test('k1 vs k2 per tensor, the rows that change most and other rules equal the c
   const run64 = await app.snapshot();
   expect(totalShown[0]).toBe(run64.kept);
 
+  // With no tensor selected the detail chart shows a weight matrix, not a 1-row bias: whole, distinct row ticks.
+  await expect(page.getByTestId('changed-row')).toHaveCount(12);
+  const ticks = await page.getByTestId('row-overlap-chart').locator('.tick text').allTextContents();
+  expect(ticks.length).toBeGreaterThan(8);
+  expect(new Set(ticks).size).toBe(ticks.length);
+
   // Select a weight matrix: its rows that change most, as topChangedRows computes them.
   const name = 'bert.encoder.layer.0.attention.self.query.weight';
   await page.locator(`[data-testid="compare-row"][data-name="${name}"]`).click();

@@ -31,6 +31,8 @@ test('evaluates the fine-tuned demo model (87.03%) and a KEN sweep matching the 
   // 'auto' runs on WASM here: cpu-fallback has no WebGPU, and the webgpu project's SwiftShader adapter is
   // software, which auto skips (eval.webgpu.spec.ts forces WebGPU).
   await expect(status(page)).toHaveAttribute('data-backend', 'wasm');
+  // The reason follows in parentheses without naming the backend twice ("Done on wasm (…)").
+  await expect(status(page)).toHaveText(/^Done on wasm( \((?!wasm)[^)]*\))?\.$/);
 
   await page.getByTestId('eval-ks').fill('64, 8');
   await page.getByTestId('eval-sweep').click();

@@ -71,6 +71,9 @@ test('downloads masks, subnetwork, model ZIP and reports at k = 64, and rebuilds
   await app.tab('export').click();
   await expect(page.getByTestId('view-export')).toBeVisible();
   const expected = await expectedOutputs();
+  // Before the subnetwork is written its size is only an upper estimate, and says so.
+  await expect(page.getByTestId('subnetwork-size')).toHaveAttribute('data-exact', 'false');
+  await expect(page.getByTestId('subnetwork-size')).toContainText('at most');
 
   const masks = await download(page, 'export-masks');
   expect(masks.name).toBe('masks-k64.safetensors');
@@ -99,6 +102,9 @@ test('downloads masks, subnetwork, model ZIP and reports at k = 64, and rebuilds
   expect(Buffer.compare(subnetwork.bytes, expected.subnetwork)).toBe(0);
   await expect(page.getByTestId('subnetwork-size')).toContainText(/MB|kB/);
   await expect(page.getByTestId('export-sizes')).toContainText('% of the fine-tuned checkpoint');
+  await expect(page.getByTestId('subnetwork-size')).toHaveAttribute('data-exact', 'true');
+  await expect(page.getByTestId('written-subnetwork')).toHaveAttribute('data-bytes', String(subnetwork.bytes.length));
+  await expect(page.getByTestId('export-status')).toContainText('saved subnetwork-k64.safetensors');
 
   const zip = await download(page, 'export-model');
   expect(zip.name).toBe('kenviz-pruned-k64.zip');

@@ -70,8 +70,11 @@ test.describe('with the demo pair open', () => {
     const load = new LoadPanelPage(page);
     const before = await app.snapshot();
     await load.fillUrl('pretrained', '/demo/pretrained/model.safetensors');
+    await expect(page.getByTestId('load-hint')).toHaveText('Choose the fine-tuned checkpoint');
     await load.fillUrl('finetuned', '/demo/finetuned/');
-    await load.loadButton.click();
+    await expect(page.getByTestId('load-hint')).toHaveCount(0);
+    // Enter in a URL field loads the pair, like the button.
+    await page.getByTestId('finetuned-url').press('Enter');
     const status = await app.waitForDone(2, { minPairVersion: before.pairVersion + 1 });
     expect({ kept: status.kept, total: status.total }).toEqual(await expectedTotals(2));
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { nodeFileSource } from '../src/formats/node/file-source';
 import { openSafetensors, readTensorFloat32 } from '../src/formats/safetensors';
 import { kenRowDetails } from '../src/core/ken';
+import { expectedTensorCounts } from './pages/expected';
 
 const DEMO = join(process.cwd(), 'public/demo');
 const K = 16;
@@ -50,6 +51,13 @@ test('model view: one cell per tensor, kept fractions equal the core on the demo
   expect(Number(await cell.getAttribute('data-kept-fraction'))).toBe(kept / (128 * 128));
   // The classifier is new in the fine-tuned checkpoint: marked as kept whole, not coloured by a fraction.
   await expect(view.locator('[data-testid="model-cell"][data-name="classifier.weight"]')).toHaveAttribute('data-state', 'kept-whole');
+  // The counts line explains why the run's progress counts fewer tensors than the pair lists.
+  const counts = await expectedTensorCounts();
+  await expect(view.getByTestId('model-counts')).toHaveAttribute('data-in-run', String(counts.inRun));
+  await expect(view.getByTestId('model-counts')).toContainText(`${counts.all} tensors: ${counts.pruned} pruned, ${counts.inRun - counts.pruned} kept whole`);
+  // The masked-LM head exists only in the pre-trained checkpoint: said in those words, not as "not pruned".
+  await view.locator('[data-testid="model-cell"][data-name="cls.predictions.bias"]').hover();
+  await expect(page.getByTestId('model-details')).toContainText('only in pre-trained (not in the fine-tuned model)');
   await cell.hover();
   await expect(page.getByTestId('model-details-kept')).toHaveText(new RegExp(`^${kept} of ${128 * 128} `));
   await snap(page, testInfo, 'model-view');
@@ -107,6 +115,8 @@ test('matrix view: the hovered cell reads the demo safetensors, modes and zoom w
   await view.getByTestId('matrix-mode-diff').click();
   await expect(view).toHaveAttribute('data-state', 'ready');
   await expect(page.getByTestId('matrix-legend')).toContainText('only k = 16');
+  // Beside the plot, not below a 600 px matrix where nobody sees it.
+  await expect(page.getByTestId('matrix-legend')).toBeInViewport();
   await snap(page, testInfo, 'matrix-view-diff');
 
   // Wheel zoom keeps the cell under the pointer; the readout names the same cell afterwards.

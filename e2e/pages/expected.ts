@@ -64,3 +64,11 @@ async function compute(k: number, pretrainedDir: string, finetunedDir: string): 
   }
   return { kept, total, prunedKept, prunedTotal };
 }
+
+/** How the demo pair's tensors split: all listed, those a run covers (pruned + kept whole), pruned only. */
+export async function expectedTensorCounts(pretrainedDir = join(DEMO_DIR, 'pretrained'), finetunedDir = join(DEMO_DIR, 'finetuned')) {
+  const pairs = pairCheckpoints(await openFolder(pretrainedDir), await openFolder(finetunedDir));
+  const pruned = pairs.filter((p) => p.status === 'pruned').length;
+  const inRun = pruned + pairs.filter((p) => p.status === 'new' || p.status === 'shape-mismatch').length;
+  return { all: pairs.length, inRun, pruned };
+}

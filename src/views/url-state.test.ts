@@ -60,4 +60,11 @@ describe('url state', () => {
     expect(store.getState().rowIndex).toBe(null);
     expect(store.getState().notice).toMatch(/row 5 is out of range: b.weight has 2 rows/);
   });
+
+  it('keeps every URL problem in the notice: a malformed row and an unknown tensor', () => {
+    const store = createAppStore();
+    installUrlSync(store, fakeWindow('?tensor=nope.weight&row=abc') as unknown as Window);
+    store.getState().setPair(pair);
+    expect(store.getState().notice).toBe('URL parameter row must be a row index 0, 1, 2, ... (got "abc"). URL parameter tensor "nope.weight" is not a tensor of this pair.');
+  });
 });

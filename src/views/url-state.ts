@@ -85,14 +85,16 @@ export function installUrlSync(store: AppStore, win: Pick<Window, 'location' | '
   const applyPending = () => {
     const s = store.getState();
     if (!pending.tensor || !s.pair) return;
+    // Added to what the URL already reported (e.g. a malformed row), never replacing it.
+    const addNotice = (message: string) => s.setNotice(s.notice ? `${s.notice} ${message}` : message);
     const meta = s.pair.tensors.find((t) => t.name === pending.tensor);
     if (!meta) {
-      s.setNotice(`URL parameter tensor "${pending.tensor}" is not a tensor of this pair.`);
+      addNotice(`URL parameter tensor "${pending.tensor}" is not a tensor of this pair.`);
     } else {
       s.selectTensor(meta.name);
       if (pending.row !== undefined) {
         if (pending.row < meta.rows) s.selectRow(pending.row);
-        else s.setNotice(`URL parameter row ${pending.row} is out of range: ${meta.name} has ${meta.rows} rows.`);
+        else addNotice(`URL parameter row ${pending.row} is out of range: ${meta.name} has ${meta.rows} rows.`);
       }
     }
     pending = {};

@@ -380,7 +380,7 @@ function CompareTable({
               data-only-k2={totals.onlyK2}
               data-total={totals.total}
             >
-              <th>model ({rule})</th>
+              <th title="every tensor in scope; new and shape-mismatched tensors count as kept whole">model ({rule})</th>
               <td>{fmtKept(totals.keptK1, totals.total)}</td>
               <td>{fmtKept(totals.keptK2, totals.total)}</td>
               <td>{totals.jaccard.toFixed(3)}</td>

@@ -14,6 +14,15 @@ export interface RowOverlapOptions {
 }
 
 const MARGIN = { top: 10, right: 12, bottom: 30, left: 44 };
+const MAX_ROWS_WITH_DOTS = 32;
+
+/** Whole row indices for the x axis, at most 9 and never repeated (d3's ticks on a 0..1 domain are fractions). */
+export function rowTicks(rows: number): number[] {
+  if (rows <= 1) return [0];
+  const last = rows - 1;
+  const ticks = d3.ticks(0, last, Math.min(8, last)).filter((t) => Number.isInteger(t));
+  return ticks.length > 0 ? ticks : [0, last];
+}
 
 export function renderRowOverlap(svgElement: SVGSVGElement, series: readonly RowOverlapSeries[], options: RowOverlapOptions): void {
   const { width, height, selectedRow } = options;
@@ -23,7 +32,7 @@ export function renderRowOverlap(svgElement: SVGSVGElement, series: readonly Row
   if (rows === 0) return;
   const x = d3
     .scaleLinear()
-    .domain([0, Math.max(1, rows - 1)])
+    .domain(rows === 1 ? [-0.5, 0.5] : [0, rows - 1])
     .range([MARGIN.left, width - MARGIN.right]);
   const y = d3
     .scaleLinear()
@@ -32,7 +41,7 @@ export function renderRowOverlap(svgElement: SVGSVGElement, series: readonly Row
   svg
     .append('g')
     .attr('transform', `translate(0,${height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x).ticks(8).tickFormat(d3.format('d')));
+    .call(d3.axisBottom(x).tickValues(rowTicks(rows)).tickFormat(d3.format('d')));
   svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(d3.axisLeft(y).ticks(4));
   svg
     .append('text')
@@ -60,6 +69,20 @@ export function renderRowOverlap(svgElement: SVGSVGElement, series: readonly Row
       .attr('class', `curve rule-${s.rule}`)
       .attr('fill', 'none')
       .attr('d', line(Array.from(s.jaccardPerRow)) ?? '');
+    // A line through one or a few rows is invisible or misleading: mark each row's value too.
+    if (rows <= MAX_ROWS_WITH_DOTS) {
+      svg
+        .append('g')
+        .attr('class', `dots rule-${s.rule}`)
+        .selectAll('circle')
+        .data(Array.from(s.jaccardPerRow))
+        .join('circle')
+        .attr('cx', (_, r) => x(r))
+        .attr('cy', (j) => y(j))
+        .attr('r', 3)
+        .append('title')
+        .text((j, r) => `row ${r}: Jaccard ${j.toFixed(3)} with ${s.rule}`);
+    }
     const legend = svg.append('g').attr('class', `legend rule-${s.rule}`).attr('transform', `translate(${width - MARGIN.right - 110},${MARGIN.top + 6 + i * 14})`);
     legend.append('line').attr('x1', 0).attr('x2', 14).attr('y1', 0).attr('y2', 0);
     legend.append('text').attr('x', 18).attr('y', 4).text(s.rule);

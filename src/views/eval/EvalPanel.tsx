@@ -70,7 +70,7 @@ export function EvalPanel() {
           <button type="button" data-testid="eval-use-demo" disabled={busy} onClick={() => void actions.useDemoDataset()}>
             Demo eval.tsv
           </button>
-          <label className="button">
+          <label className={busy ? 'button disabled' : 'button'} aria-disabled={busy}>
             TSV/CSV file…
             <input
               type="file"
@@ -183,8 +183,14 @@ function statusText(state: string, activity: string, progress: EvalProgress | nu
     return `${activity}${where}…`;
   }
   if (state === 'error') return 'Evaluation failed.';
-  if (state === 'done') return `Done on ${backend ?? '?'}${backendReason ? ` — ${backendReason}` : ''}.`;
+  if (state === 'done') return `Done on ${backend ?? '?'}${backendNote(backend, backendReason)}.`;
   return activity === 'cancelled' ? 'Cancelled.' : 'Ready.';
+}
+
+/** The backend's reason without repeating its name: "wasm; WebGPU has no adapter" on wasm -> " (WebGPU has no adapter)". */
+export function backendNote(backend: string | null, reason: string): string {
+  const rest = backend && reason.startsWith(backend) ? reason.slice(backend.length).replace(/^[\s;:,]+/, '').replace(/^\((.*)\)$/, '$1') : reason;
+  return rest ? ` (${rest})` : '';
 }
 
 function ProgressBar({ progress }: { progress: EvalProgress }) {
@@ -221,7 +227,9 @@ function ResultsTable({ finetuned, ken, sweepMs }: { finetuned: EvalResult | nul
           <th>model</th>
           <th>accuracy</th>
           <th>correct</th>
-          <th>kept</th>
+          <th title="kept entries / entries of the tensors in both checkpoints; new tensors (pooler, classifier) are not counted, unlike the header's kept %">
+            kept (paired)
+          </th>
           <th>KEN merge</th>
           <th>inference</th>
           <th>backend</th>

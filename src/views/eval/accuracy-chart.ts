@@ -28,7 +28,8 @@ export interface ChartLayout {
 }
 
 export function chartLayout(data: AccuracyChartData, width: number, height: number): ChartLayout {
-  const margin = { top: 16, right: 96, bottom: 44, left: 56 };
+  // The right margin holds the reference lines' labels ("fine-tuned 87.03%") in full.
+  const margin = { top: 16, right: 124, bottom: 44, left: 56 };
   const sorted = [...data.points].sort((a, b) => a.keptFraction - b.keptFraction || a.k - b.k);
   const values = [...sorted.map((p) => p.accuracy), data.finetunedAccuracy ?? 1, data.majorityAccuracy ?? 0];
   const yMin = Math.max(0, Math.floor((Math.min(...values) - 0.05) * 10) / 10);

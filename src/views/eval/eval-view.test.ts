@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseKs } from './evalStore';
+import { backendNote } from './EvalPanel';
 import { chartLayout } from './accuracy-chart';
 
 describe('parseKs', () => {
@@ -23,5 +24,15 @@ describe('chartLayout', () => {
     const [low, high] = layout.y.domain();
     expect(low).toBeLessThanOrEqual(0.4114);
     expect(high).toBeGreaterThanOrEqual(0.8703);
+  });
+});
+
+describe('backendNote', () => {
+  it('does not repeat the backend name the status line already shows', () => {
+    expect(backendNote('wasm', 'wasm; WebGPU has no adapter')).toBe(' (WebGPU has no adapter)');
+    expect(backendNote('wasm', 'wasm (first choice)')).toBe(' (first choice)');
+    expect(backendNote('webgpu', 'webgpu')).toBe('');
+    expect(backendNote('cpu', 'WebGPU failed; WASM failed')).toBe(' (WebGPU failed; WASM failed)');
+    expect(backendNote(null, '')).toBe('');
   });
 });

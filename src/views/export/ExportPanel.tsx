@@ -27,6 +27,13 @@ const ARTIFACTS: readonly ArtifactButton[] = [
   { artifact: 'report-csv', label: 'report.csv', fileName: (k) => `report-k${k}.csv`, mimeType: 'text/csv', container: 'single' },
 ];
 
+interface WrittenFile {
+  /** pair, k, rule and scope the file was written for. */
+  settingsKey: string;
+  bytes: number;
+  fileName: string;
+}
+
 function describeProgress(progress: JobProgress | null): string {
   if (!progress) return 'starting…';
   const phase = progress.phase === 'prune' ? 'pruning' : progress.phase === 'subnetwork' ? 'writing the subnetwork' : 'rebuilding';
@@ -41,10 +48,12 @@ export function ExportPanel() {
   const scope = useAppStore((s) => s.scope);
   const summaries = useAppStore((s) => s.summaries);
   const summariesK = useAppStore((s) => s.summariesK);
+  const pairVersion = useAppStore((s) => s.pairVersion);
   const [state, setState] = useState<JobState>('idle');
   const [message, setMessage] = useState('');
   const [progress, setProgress] = useState<JobProgress | null>(null);
-  const [subnetworkBytes, setSubnetworkBytes] = useState<{ k: number; bytes: number } | null>(null);
+  // What each download wrote, under the settings it was made with: sizes are shown only while they still apply.
+  const [written, setWritten] = useState<Partial<Record<ExportArtifact, WrittenFile>>>({});
   const jobRef = useRef<ExportJob | null>(null);
   const applyInput = useRef<HTMLInputElement>(null);
 
@@ -66,7 +75,8 @@ export function ExportPanel() {
       : null;
   const busy = state === 'running';
 
-  const run = (label: string, start: () => ExportJob, onDone?: (bytes: number) => void) => {
+  const settingsKey = JSON.stringify({ pairVersion, k, rule, scope });
+  const run = (label: string, start: () => ExportJob, describeDone: (bytes: number) => string, onDone?: (bytes: number) => void) => {
     setState('running');
     setMessage(label);
     setProgress(null);
@@ -78,7 +88,7 @@ export function ExportPanel() {
         jobRef.current = null;
         onDone?.(result.bytes);
         setState('done');
-        setMessage(`${label}: ${formatBytes(result.bytes)} written`);
+        setMessage(`${label}: ${describeDone(result.bytes)}`);
       },
       (error: unknown) => {
         if (jobRef.current !== job) return;
@@ -91,6 +101,8 @@ export function ExportPanel() {
 
   const exportArtifact = (button: ArtifactButton, target?: ExportTarget) => {
     const exportK = k;
+    const exportKey = settingsKey;
+    const fileName = target?.kind === 'directory' ? `the folder ${target.handle.name}/` : button.fileName(exportK);
     run(
       `${button.label} at k = ${exportK}`,
       () =>
@@ -106,7 +118,8 @@ export function ExportPanel() {
           target ?? { kind: 'download', fileName: button.fileName(exportK), mimeType: button.mimeType },
           setProgress,
         ),
-      button.artifact === 'subnetwork' ? (bytes) => setSubnetworkBytes({ k: exportK, bytes }) : undefined,
+      (bytes) => `saved ${fileName} (${formatBytes(bytes)})`,
+      (bytes) => setWritten((w) => ({ ...w, [button.artifact]: { settingsKey: exportKey, bytes, fileName } })),
     );
   };
 
@@ -125,16 +138,25 @@ export function ExportPanel() {
   };
 
   const applyFile = (file: File) => {
-    run(`Rebuilding the pruned model from ${file.name}`, () =>
-      startExportJob(
-        { type: 'apply', pretrained: sources.pretrained, subnetwork: file, container: 'zip' },
-        { kind: 'download', fileName: `${file.name.replace(/\.safetensors$/, '')}-applied.zip`, mimeType: 'application/zip' },
-        setProgress,
-      ),
+    const fileName = `${file.name.replace(/\.safetensors$/, '')}-applied.zip`;
+    run(
+      `Rebuilding the pruned model from ${file.name}`,
+      () =>
+        startExportJob(
+          { type: 'apply', pretrained: sources.pretrained, subnetwork: file, container: 'zip' },
+          { kind: 'download', fileName, mimeType: 'application/zip' },
+          setProgress,
+        ),
+      (bytes) => `saved ${fileName} (${formatBytes(bytes)})`,
     );
   };
 
-  const exactSize = subnetworkBytes && subnetworkBytes.k === k ? subnetworkBytes.bytes : null;
+  const current = (artifact: ExportArtifact) => (written[artifact]?.settingsKey === settingsKey ? written[artifact] : undefined);
+  const exactSize = current('subnetwork')?.bytes ?? null;
+  const writtenNow = ARTIFACTS.flatMap((button) => {
+    const file = current(button.artifact);
+    return file ? [{ button, file }] : [];
+  });
   return (
     <section className="export-panel" data-testid="view-export">
       <h2>Export at k = {k}</h2>
@@ -156,26 +178,56 @@ export function ExportPanel() {
       </div>
       <p data-testid="export-sizes">
         Fine-tuned checkpoint: <strong>{formatBytes(finetunedBytes)}</strong>; subnetwork:{' '}
-        <strong data-testid="subnetwork-size">
-          {exactSize !== null ? formatBytes(exactSize) : estimate !== null ? `≈ ${formatBytes(estimate)}` : 'run KEN to estimate'}
+        <strong data-testid="subnetwork-size" data-exact={exactSize !== null}>
+          {exactSize !== null ? formatBytes(exactSize) : estimate !== null ? `at most ≈ ${formatBytes(estimate)}` : 'run KEN to estimate'}
         </strong>
         {exactSize !== null && ` (${((100 * exactSize) / finetunedBytes).toFixed(1)}% of the fine-tuned checkpoint)`}
+        {exactSize === null && estimate !== null && (
+          <span className="muted">
+            {' '}
+            (from the kept counts: values plus 1 bit per entry; kept values equal to the pre-trained ones are not stored, so the file is
+            smaller. Download it for the exact size.)
+          </span>
+        )}
       </p>
+      {writtenNow.length > 0 && (
+        <table className="export-sizes-table" data-testid="export-written">
+          <caption className="muted">
+            Written at k = {k}
+          </caption>
+          <tbody>
+            {writtenNow.map(({ button, file }) => (
+              <tr key={button.artifact} data-testid={`written-${button.artifact}`} data-bytes={file.bytes}>
+                <th>{button.label}</th>
+                <td>{file.fileName}</td>
+                <td className="num">{formatBytes(file.bytes)}</td>
+                <td className="num muted">
+                  {button.artifact.startsWith('report') ? '' : `${((100 * file.bytes) / finetunedBytes).toFixed(1)}% of the fine-tuned checkpoint`}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <div className="export-apply">
         <h3>Apply a subnetwork</h3>
         <p className="muted">Rebuilds the pruned model from the loaded pre-trained checkpoint and a subnetwork file, bit for bit.</p>
-        <input
-          ref={applyInput}
-          type="file"
-          accept=".safetensors"
-          disabled={busy}
-          data-testid="apply-subnetwork-input"
-          onChange={(event) => {
-            const file = event.target.files?.[0];
-            if (file) applyFile(file);
-            event.target.value = '';
-          }}
-        />
+        <label className={busy ? 'button disabled' : 'button'} aria-disabled={busy}>
+          Subnetwork file…
+          <input
+            ref={applyInput}
+            type="file"
+            accept=".safetensors"
+            hidden
+            disabled={busy}
+            data-testid="apply-subnetwork-input"
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              if (file) applyFile(file);
+              event.target.value = '';
+            }}
+          />
+        </label>
       </div>
       <div className="export-status" data-testid="export-status" data-state={state} role="status">
         {busy ? `${message} — ${describeProgress(progress)}` : message}

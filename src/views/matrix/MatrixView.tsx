@@ -26,6 +26,7 @@ import { useAppStore } from '../useAppStore';
 import { ExportButtons } from '../model/ExportButtons';
 import { exportFileName } from '../export-image';
 import { useElementWidth, useViewKeys } from './hooks';
+import { NoPairNotice } from '../shell/NoPairNotice';
 import '../render/viz.css';
 
 const MODES: { mode: MatrixMode; label: string; title: string }[] = [
@@ -38,6 +39,8 @@ const MODES: { mode: MatrixMode; label: string; title: string }[] = [
 
 const MARGIN = { left: 60, top: 36, right: 58, bottom: 56 };
 const MARGINAL = 40;
+/** Free width right of the plot needed to put the legend there (the longest legend title fits in it). */
+const LEGEND_BESIDE_MIN_W = 440;
 const CLIP_PERCENTILE = 99;
 const fmtValue = (v: number) => (Number.isFinite(v) ? v.toPrecision(6) : String(v));
 
@@ -147,6 +150,7 @@ export function MatrixView() {
   const stageW = MARGIN.left + plotW + MARGIN.right;
   const stageH = MARGIN.top + plotH + MARGIN.bottom;
   const ratio = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
+  const legendBeside = stageWidth - stageW >= LEGEND_BESIDE_MIN_W;
 
   const fitKey = `${tensorName}:${rows}x${cols}@${plotW}x${plotH}`;
   const [view, setViewTransform] = useState<{ key: string; t: ViewTransform } | null>(null);
@@ -308,11 +312,7 @@ export function MatrixView() {
 
   const rootRef = useRef<HTMLDivElement>(null);
   if (!pair) {
-    return (
-      <section className="viz" data-testid="view-matrix">
-        <p className="viz-notice">Load a pair to look inside its matrices.</p>
-      </section>
-    );
+    return <NoPairNotice testId="view-matrix" hint="Load a pair to look inside its matrices." />;
   }
 
   const readoutCell = hover ?? (rowIndex !== null && colIndex !== null ? { rowIndex, colIndex } : null);
@@ -387,6 +387,8 @@ export function MatrixView() {
       {current && readoutCell && <Readout data={current} data2={current2} cell={readoutCell} k={k} k2={k2} />}
       {(!readoutCell || !current) && <div className="viz-readout viz-caption">Hover a cell for its values; click selects its row for the neuron view.</div>}
       <div ref={rootRef} className="matrix-export-root">
+        {/* Beside the plot where there is room, else above it: below a tall matrix it would be out of sight. */}
+        {!legendBeside && <MatrixLegend mode={mode} clip={clip} k={k} k2={k2} diffTotals={diffTotals} blockSize={blockSize} left={MARGIN.left} />}
         <div ref={stageRef} className="viz-stage" style={{ height: stageH }}>
           <canvas
             ref={canvasRef}
@@ -398,6 +400,11 @@ export function MatrixView() {
             onPointerUp={onPointerUp}
             onPointerLeave={() => setHover(null)}
           />
+          {legendBeside && (
+            <div className="matrix-legend-beside" style={{ left: stageW + 16, top: MARGIN.top }}>
+              <MatrixLegend mode={mode} clip={clip} k={k} k2={k2} diffTotals={diffTotals} blockSize={blockSize} left={0} vertical />
+            </div>
+          )}
           <svg className="overlay" width={stageW} height={stageH}>
             <g ref={xAxisRef} className="axis" transform={`translate(${MARGIN.left},${MARGIN.top - 2})`} />
             <g ref={yAxisRef} className="axis" transform={`translate(${MARGIN.left - 2},${MARGIN.top})`} />
@@ -407,9 +414,15 @@ export function MatrixView() {
             <text transform={`translate(12,${MARGIN.top + plotH / 2}) rotate(-90)`} textAnchor="middle" fontSize={11} fill="#5f6368">
               row index
             </text>
-            <text x={MARGIN.left + plotW + 6} y={MARGIN.top - 6} fontSize={10} fill="#5f6368">
-              kept/row{ready ? ` (max ${maxKeptPerRow})` : ''}
+            {/* Two short lines: the right margin is narrow, and the PNG export clips what overflows the stage. */}
+            <text x={MARGIN.left + plotW + 6} y={MARGIN.top - 18} fontSize={10} fill="#5f6368">
+              kept/row
             </text>
+            {ready && (
+              <text x={MARGIN.left + plotW + 6} y={MARGIN.top - 6} fontSize={10} fill="#5f6368">
+                max {maxKeptPerRow}
+              </text>
+            )}
             <text x={MARGIN.left} y={MARGIN.top + plotH + 50} fontSize={10} fill="#5f6368">
               kept/col{ready ? ` (max ${maxKeptPerCol})` : ''}
             </text>
@@ -417,14 +430,17 @@ export function MatrixView() {
               {rowIndex !== null && rowIndex < rows && (
                 <rect x={Math.max(-1, transform.tx)} y={rowIndex * transform.scaleY + transform.ty - 0.5} width={Math.min(plotW + 2, cols * transform.scaleX)} height={Math.max(1, transform.scaleY) + 1} fill="none" stroke="#e37400" strokeWidth={1.5} />
               )}
+              {/* White under black, so the selected cell reads on dark (kept) and light cells alike. */}
               {rowIndex !== null && colIndex !== null && transform.scaleX >= 4 && transform.scaleY >= 4 && (
-                <rect x={colIndex * transform.scaleX + transform.tx} y={rowIndex * transform.scaleY + transform.ty} width={transform.scaleX} height={transform.scaleY} fill="none" stroke="#1d1f21" strokeWidth={2} />
+                <g data-testid="matrix-selected-cell">
+                  <rect x={colIndex * transform.scaleX + transform.tx} y={rowIndex * transform.scaleY + transform.ty} width={transform.scaleX} height={transform.scaleY} fill="none" stroke="#ffffff" strokeWidth={4} />
+                  <rect x={colIndex * transform.scaleX + transform.tx} y={rowIndex * transform.scaleY + transform.ty} width={transform.scaleX} height={transform.scaleY} fill="none" stroke="#1d1f21" strokeWidth={1.5} />
+                </g>
               )}
               {hover && transform.scaleX >= 4 && transform.scaleY >= 4 && <rect x={hover.colIndex * transform.scaleX + transform.tx} y={hover.rowIndex * transform.scaleY + transform.ty} width={transform.scaleX} height={transform.scaleY} fill="none" stroke="#fff" strokeWidth={1} />}
             </svg>
           </svg>
         </div>
-        <MatrixLegend mode={mode} clip={clip} k={k} k2={k2} diffTotals={diffTotals} blockSize={blockSize} />
       </div>
       <p className="viz-kbd">
         <kbd>wheel</kbd>/<kbd>+</kbd><kbd>−</kbd> zoom, drag to pan, <kbd>0</kbd> fit, <kbd>↑</kbd><kbd>↓</kbd> row, <kbd>←</kbd><kbd>→</kbd> tensor, <kbd>Enter</kbd> neuron view, <kbd>Esc</kbd> clear
@@ -483,54 +499,83 @@ function Readout({ data, data2, cell, k, k2 }: { data: TensorData; data2: Tensor
   );
 }
 
-function MatrixLegend({ mode, clip, k, k2, diffTotals, blockSize }: { mode: MatrixMode; clip: number; k: number; k2: number; diffTotals: { both: number; onlyK: number; onlyK2: number } | null; blockSize: number }) {
+interface MatrixLegendProps {
+  mode: MatrixMode;
+  clip: number;
+  k: number;
+  k2: number;
+  diffTotals: { both: number; onlyK: number; onlyK2: number } | null;
+  blockSize: number;
+  /** Indent of the legend in its SVG (the plot's left margin when above it). */
+  left: number;
+  /** Swatches in a column (beside the plot) rather than a row. */
+  vertical?: boolean;
+}
+
+function MatrixLegend({ mode, clip, k, k2, diffTotals, blockSize, left, vertical = false }: MatrixLegendProps) {
   const ref = useRef<SVGGElement>(null);
+  const svgRef = useRef<SVGSVGElement>(null);
   useEffect(() => {
     const g = ref.current;
     if (!g) return;
-    const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
-    switch (mode) {
-      case 'mask':
-        if (blockSize > 1) {
-          drawRampLegend(g, { interpolate: keptFractionInterpolator, domain: [0, 1], width: 220, title: 'kept fraction of each block', tickFormat: (v) => `${Math.round(v * 100)}%`, ticks: 4 });
-        } else {
-          drawSwatchLegend(g, [
-            { label: 'kept (fine-tuned value)', fill: keptFractionInterpolator(1) },
-            { label: 'reset to pre-trained', fill: keptFractionInterpolator(0) },
-          ]);
-        }
-        return;
-      case 'kept-values':
-      case 'delta':
-        drawRampLegend(g, {
-          interpolate: divergingInterpolator,
-          domain: [-clip, clip],
-          width: 260,
-          title: `${mode === 'delta' ? 'fine-tuned − pre-trained' : 'fine-tuned value where kept (grey: reset)'}, clipped at ±${clip.toPrecision(3)} (${CLIP_PERCENTILE}th pct of |v|)${blockSize > 1 ? ', block means' : ''}`,
-          tickFormat: (v) => format('.2~g')(v),
-          ticks: 4,
-        });
-        return;
-      case 'neighbours':
-        drawRampLegend(g, { interpolate: neighbourInterpolator, domain: [0, 4], width: 220, title: `kept horizontal/vertical neighbours${blockSize > 1 ? ' (block mean)' : ''}`, tickFormat: (v) => String(v), ticks: 4 });
-        return;
-      case 'diff':
-        drawSwatchLegend(
-          g,
-          [
-            { label: `kept by both${diffTotals ? ` (${diffTotals.both})` : ''}`, fill: rgb(DIFF_RGB.both) },
-            { label: `only k = ${k}${diffTotals ? ` (${diffTotals.onlyK})` : ''}`, fill: rgb(DIFF_RGB.onlyK) },
-            { label: `only k2 = ${k2}${diffTotals ? ` (${diffTotals.onlyK2})` : ''}`, fill: rgb(DIFF_RGB.onlyK2) },
-            { label: 'neither', fill: rgb(DIFF_RGB.neither) },
-          ],
-          blockSize > 1 ? 'blocks mix the four colours by their share' : undefined,
-        );
+    drawMatrixLegend(g, { mode, clip, k, k2, diffTotals, blockSize, vertical });
+    // The SVG takes the size of what was drawn, so a one-line legend leaves no gap and a long title is not cut.
+    const box = g.getBBox?.();
+    if (box && svgRef.current) {
+      svgRef.current.setAttribute('width', String(Math.ceil(left + box.x + box.width + 8)));
+      svgRef.current.setAttribute('height', String(Math.ceil(box.y + box.height + 10)));
     }
-  }, [mode, clip, k, k2, diffTotals, blockSize]);
+  }, [mode, clip, k, k2, diffTotals, blockSize, left, vertical]);
   return (
-    <svg className="viz-svg viz-legend" width={720} height={52} data-testid="matrix-legend">
-      <g ref={ref} transform={`translate(${MARGIN.left},4)`} />
+    <svg ref={svgRef} className="viz-svg viz-legend" width={720} height={52} data-testid="matrix-legend">
+      <g ref={ref} transform={`translate(${left},4)`} />
     </svg>
   );
 }
 
+function drawMatrixLegend(g: SVGGElement, { mode, clip, k, k2, diffTotals, blockSize, vertical }: Omit<MatrixLegendProps, 'left'>) {
+  const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
+  switch (mode) {
+    case 'mask':
+      if (blockSize > 1) {
+        drawRampLegend(g, { interpolate: keptFractionInterpolator, domain: [0, 1], width: 220, title: 'kept fraction of each block', tickFormat: (v) => `${Math.round(v * 100)}%`, ticks: 4 });
+      } else {
+        drawSwatchLegend(
+          g,
+          [
+            { label: 'kept (fine-tuned value)', fill: keptFractionInterpolator(1) },
+            { label: 'reset to pre-trained', fill: keptFractionInterpolator(0) },
+          ],
+          undefined,
+          vertical,
+        );
+      }
+      return;
+    case 'kept-values':
+    case 'delta':
+      drawRampLegend(g, {
+        interpolate: divergingInterpolator,
+        domain: [-clip, clip],
+        width: 260,
+        title: `${mode === 'delta' ? 'fine-tuned − pre-trained' : 'fine-tuned value where kept (grey: reset)'}, clipped at ±${clip.toPrecision(3)} (${CLIP_PERCENTILE}th pct of |v|)${blockSize > 1 ? ', block means' : ''}`,
+        tickFormat: (v) => format('.2~g')(v),
+        ticks: 4,
+      });
+      return;
+    case 'neighbours':
+      drawRampLegend(g, { interpolate: neighbourInterpolator, domain: [0, 4], width: 220, title: `kept horizontal/vertical neighbours${blockSize > 1 ? ' (block mean)' : ''}`, tickFormat: (v) => String(v), ticks: 4 });
+      return;
+    case 'diff':
+      drawSwatchLegend(
+        g,
+        [
+          { label: `kept by both${diffTotals ? ` (${diffTotals.both})` : ''}`, fill: rgb(DIFF_RGB.both) },
+          { label: `only k = ${k}${diffTotals ? ` (${diffTotals.onlyK})` : ''}`, fill: rgb(DIFF_RGB.onlyK) },
+          { label: `only k2 = ${k2}${diffTotals ? ` (${diffTotals.onlyK2})` : ''}`, fill: rgb(DIFF_RGB.onlyK2) },
+          { label: 'neither', fill: rgb(DIFF_RGB.neither) },
+        ],
+        blockSize > 1 ? 'blocks mix the four colours by their share' : undefined,
+        vertical,
+      );
+  }
+}

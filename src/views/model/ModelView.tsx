@@ -10,6 +10,7 @@ import {
   describeTensorCounts,
   layerBars,
   layoutModelGrid,
+  neighbourCell,
   shortTypeLabel,
   tensorCounts,
   type CellState,
@@ -21,6 +22,7 @@ import { rowMeaning } from '../render/neuron';
 import { useAppStore } from '../useAppStore';
 import { ExportButtons } from './ExportButtons';
 import { useViewKeys } from '../matrix/hooks';
+import { NoPairNotice } from '../shell/NoPairNotice';
 import '../render/viz.css';
 
 const LABEL_W = 70;
@@ -108,7 +110,7 @@ export function ModelView() {
   const activeBarType =
     barType && grid.matrixTypes.includes(barType)
       ? barType
-      : (grid.layerCells.find((c) => c.meta.shape.length === 2)?.matrixType ?? grid.matrixTypes[0] ?? null);
+      : (grid.matrixTypes.find((type) => grid.layerCells.some((c) => c.matrixType === type && c.meta.shape.length === 2)) ?? grid.matrixTypes[0] ?? null);
 
   const open = (name: string) => {
     selectTensor(name);
@@ -117,13 +119,10 @@ export function ModelView() {
 
   useViewKeys((event) => {
     if (tensors.length === 0) return false;
-    const index = tensorName ? tensors.findIndex((t) => t.name === tensorName) : -1;
-    if (event.key === 'ArrowRight' || event.key === 'ArrowDown') {
-      selectTensor(tensors[Math.min(tensors.length - 1, index + 1)].name);
-      return true;
-    }
-    if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') {
-      selectTensor(tensors[Math.max(0, index - 1)].name);
+    // Arrows move through the grid as drawn (the file's alphabetical order is not what a person sees).
+    if (event.key === 'ArrowRight' || event.key === 'ArrowLeft' || event.key === 'ArrowUp' || event.key === 'ArrowDown') {
+      const next = neighbourCell(grid, tensorName, event.key);
+      if (next) selectTensor(next);
       return true;
     }
     if (event.key === 'Enter' && tensorName) {
@@ -138,11 +137,7 @@ export function ModelView() {
   });
 
   if (!pair) {
-    return (
-      <section className="viz" data-testid="view-model">
-        <p className="viz-notice">Load a pair to see which fraction of each tensor KEN keeps.</p>
-      </section>
-    );
+    return <NoPairNotice testId="view-model" hint="Load a pair to see which fraction of each tensor KEN keeps." />;
   }
 
   const computing = summariesK !== k || runState === 'running';
@@ -183,10 +178,12 @@ export function ModelView() {
           height={h - 2}
           rx={2}
           fill={cellFill(state, max)}
-          stroke={selected ? '#1d1f21' : state.kind === 'pending' ? '#bdc1c6' : '#ffffff'}
-          strokeWidth={selected ? 2 : 1}
+          stroke={selected ? '#ffffff' : state.kind === 'pending' ? '#bdc1c6' : '#ffffff'}
+          strokeWidth={1}
           strokeDasharray={state.kind === 'not-pruned' ? '3 2' : undefined}
         />
+        {/* A dark ring outside a white one: the selection reads on dark (high kept fraction) cells too. */}
+        {selected && <rect x={-1.5} y={-1.5} width={w + 1} height={h + 1} rx={3} fill="none" stroke="#1d1f21" strokeWidth={2} data-testid="model-selected" />}
         {cellMark(state) && (
           <text x={(w - 2) / 2} y={(h - 2) / 2 + 4} textAnchor="middle" fontSize={11} fontWeight={700} fill="#3c4043">
             {cellMark(state)}
@@ -296,7 +293,7 @@ export function ModelView() {
           {detailMeta ? (
             <TensorDetails meta={detailMeta} summary={current[detailMeta.name]} state={states.get(detailMeta.name) as CellState} />
           ) : (
-            <p className="viz-caption">Hover or select a tensor for its numbers. Keys: ←/→ tensor, Enter opens it, Esc clears.</p>
+            <p className="viz-caption">Hover or select a tensor for its numbers. Keys: ←/→ next tensor, ↑/↓ same matrix in the layer above/below, Enter opens it, Esc clears.</p>
           )}
         </aside>
       </div>
@@ -350,7 +347,9 @@ function LayerBarChart({ matrixTypes, matrixType, onType, bars, selected, onOpen
   const xAxisRef = useRef<SVGGElement>(null);
   const yAxisRef = useRef<SVGGElement>(null);
   const margin = { left: 46, right: 10, top: 22, bottom: 30 };
-  const width = Math.max(320, Math.min(720, bars.length * 40 + margin.left + margin.right));
+  const title = `kept fraction per layer: ${matrixType}`;
+  // Wide enough for the title too: it names the matrix type in exports, where the select does not appear.
+  const width = Math.max(320, Math.ceil(margin.left + title.length * 6.6), Math.min(720, bars.length * 40 + margin.left + margin.right));
   const height = 170;
   const maxFraction = Math.max(0.01, ...bars.map((b) => b.keptFraction ?? 0));
   const x = scaleBand<number>()
@@ -381,7 +380,7 @@ function LayerBarChart({ matrixTypes, matrixType, onType, bars, selected, onOpen
       </div>
       <svg className="viz-svg" width={width} height={height}>
         <text x={margin.left} y={11} fontWeight={600}>
-          kept fraction per layer: {matrixType}
+          {title}
         </text>
         <g ref={yAxisRef} className="axis" transform={`translate(${margin.left},0)`} />
         <g ref={xAxisRef} className="axis" transform={`translate(0,${height - margin.bottom})`} />

@@ -11,6 +11,7 @@ import { ExportButtons } from '../model/ExportButtons';
 import { exportFileName } from '../export-image';
 import { useElementWidth, useViewKeys } from '../matrix/hooks';
 import { drawRampLegend } from '../render/legend';
+import { NoPairNotice } from '../shell/NoPairNotice';
 import '../render/viz.css';
 
 const KEPT = '#1a73e8';
@@ -118,11 +119,7 @@ export function NeuronView() {
   const [stageRef, stageWidth] = useElementWidth<HTMLDivElement>();
 
   if (!pair) {
-    return (
-      <section className="viz" data-testid="view-neuron">
-        <p className="viz-notice">Load a pair to follow KEN on one row.</p>
-      </section>
-    );
+    return <NoPairNotice testId="view-neuron" hint="Load a pair to follow KEN on one row." />;
   }
 
   const keptCount = current ? current.keep.reduce((n, b) => n + (b ? 1 : 0), 0) : 0;
@@ -343,9 +340,10 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
         interpolate: (t) => visitColour(t),
         domain: [1, steps.length],
         width: 150,
-        title: 'visit order',
+        title: 'visit order (grid points)',
         tickFormat: (v) => String(v),
-        ticks: 3,
+        // Both ends labelled: "1" is the first grid point visited, the last tick is k.
+        tickValues: [...new Set([1, Math.round((1 + steps.length) / 2), steps.length])],
       });
     }
   });
@@ -406,8 +404,11 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
           const on = finalState ? details.keep[i] === 1 : takenSoFar.has(i);
           return <line key={`r${i}`} x1={x(v)} x2={x(v)} y1={rugY - (on ? 10 : 6)} y2={rugY} stroke={on ? KEPT : RESET} strokeWidth={on ? 1.2 : 0.7} strokeOpacity={on ? 0.9 : 0.5} />;
         })}
+        <text x={0} y={rugY + 14} fill="#5f6368" data-testid="neuron-x-label">
+          fine-tuned value
+        </text>
         <text x={plotW} y={rugY + 14} textAnchor="end" fill="#5f6368">
-          {finalState ? 'entries: kept (blue, tall) and reset (grey)' : `entries taken after ${step} steps (blue)`}
+          {finalState ? 'rug: each entry of the row, kept (blue, tall) or reset (grey)' : `rug: entries taken after ${step} steps (blue)`}
         </text>
       </g>
       <ScatterPanel details={details} top={DENSITY_H} width={Math.min(width - 300, 420)} />
@@ -459,7 +460,7 @@ function ScatterPanel({ details, top, width }: { details: RowDetails; top: numbe
       </text>
       <line x1={x(lo)} y1={y(lo)} x2={x(hi)} y2={y(hi)} stroke="#dadce0" strokeDasharray="4 3" />
       {order.map((i) => (
-        <circle key={i} cx={x(pt[i])} cy={y(ft[i])} r={details.keep[i] ? 2.4 : 1.6} fill={details.keep[i] ? KEPT : RESET} fillOpacity={details.keep[i] ? 0.85 : 0.45}>
+        <circle key={i} cx={x(pt[i])} cy={y(ft[i])} r={details.keep[i] ? 2.4 : 2} fill={details.keep[i] ? KEPT : RESET} fillOpacity={details.keep[i] ? 0.85 : 0.7}>
           <title>{`entry ${i}: pre-trained ${fmt(pt[i])}, fine-tuned ${fmt(ft[i])}, ${details.keep[i] ? 'kept' : 'reset'}`}</title>
         </circle>
       ))}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorMeta, TensorSummary } from '../../engine/protocol';
-import { cellState, describeTensorCounts, layerBars, layoutModelGrid, tensorCounts } from './model-grid';
+import { cellState, describeTensorCounts, gridOrder, layerBars, layoutModelGrid, neighbourCell, tensorCounts } from './model-grid';
 
 function meta(name: string, layer: number | null, matrixType: string, status: TensorMeta['status'] = 'pruned'): TensorMeta {
   return { name, key: name, status, shape: [4, 4], dtype: 'F32', rows: 4, cols: 4, params: 16, layer, matrixType };
@@ -159,5 +159,32 @@ describe('tensorCounts', () => {
       '6 tensors: 2 pruned, 2 kept whole (new or shape-mismatched), 1 only in pre-trained (not in the fine-tuned model), 1 not float (never pruned)',
     );
     expect(describeTensorCounts(tensorCounts([meta('a', 0, 't')]))).toBe('1 tensor: 1 pruned');
+  });
+});
+
+describe('keyboard moves in the model grid', () => {
+  const grid = layoutModelGrid([
+    meta('l.0.v.weight', 0, 'v.weight'),
+    meta('l.0.q.weight', 0, 'q.weight'),
+    meta('l.1.q.weight', 1, 'q.weight'),
+    meta('l.1.v.weight', 1, 'v.weight'),
+    meta('emb', null, 'emb'),
+  ]);
+
+  it('follows the grid as drawn (columns in data-flow order), not the file order', () => {
+    expect(gridOrder(grid)).toEqual(['l.0.q.weight', 'l.0.v.weight', 'l.1.q.weight', 'l.1.v.weight', 'emb']);
+    expect(neighbourCell(grid, null, 'ArrowRight')).toBe('l.0.q.weight');
+    expect(neighbourCell(grid, 'l.0.q.weight', 'ArrowRight')).toBe('l.0.v.weight');
+    expect(neighbourCell(grid, 'l.0.v.weight', 'ArrowRight')).toBe('l.1.q.weight');
+    expect(neighbourCell(grid, 'l.0.q.weight', 'ArrowLeft')).toBe('l.0.q.weight');
+    expect(neighbourCell(grid, 'emb', 'ArrowRight')).toBe('emb');
+  });
+
+  it('moves up and down a column between layers, then into the band without a layer', () => {
+    expect(neighbourCell(grid, 'l.0.v.weight', 'ArrowDown')).toBe('l.1.v.weight');
+    expect(neighbourCell(grid, 'l.1.v.weight', 'ArrowUp')).toBe('l.0.v.weight');
+    expect(neighbourCell(grid, 'l.0.v.weight', 'ArrowUp')).toBe('l.0.v.weight');
+    expect(neighbourCell(grid, 'l.1.v.weight', 'ArrowDown')).toBe('emb');
+    expect(neighbourCell(grid, 'emb', 'ArrowUp')).toBe('l.1.v.weight');
   });
 });

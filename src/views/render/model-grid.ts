@@ -159,3 +159,32 @@ export const NOT_PRUNED_LABEL: Record<'only-pretrained' | 'not-float', string> =
   'only-pretrained': 'only in pre-trained (not in the fine-tuned model)',
   'not-float': 'not a float tensor (never pruned)',
 };
+
+/** Cells in reading order: the layer band row by row, then the band without a layer. */
+export function gridOrder(grid: ModelGrid): string[] {
+  const layer = [...grid.layerCells].sort((a, b) => a.row - b.row || a.col - b.col);
+  return [...layer, ...grid.otherCells].map((c) => c.name);
+}
+
+/**
+ * The tensor an arrow key moves to from `name` (null: the first cell): left/right step through the reading
+ * order, up/down keep the matrix type and change layer inside the layer band, and step elsewhere.
+ */
+export function neighbourCell(grid: ModelGrid, name: string | null, key: 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown'): string | null {
+  const order = gridOrder(grid);
+  if (order.length === 0) return null;
+  const index = name === null ? -1 : order.indexOf(name);
+  if (index === -1) return order[0];
+  const cell = grid.layerCells.find((c) => c.name === name);
+  if (cell && (key === 'ArrowUp' || key === 'ArrowDown')) {
+    const step = key === 'ArrowDown' ? 1 : -1;
+    for (let row = cell.row + step; row >= 0 && row < grid.layers.length; row += step) {
+      const target = grid.layerCells.find((c) => c.row === row && c.col === cell.col);
+      if (target) return target.name;
+    }
+    // Past the last layer, Down continues into the band without a layer.
+    return key === 'ArrowDown' && grid.otherCells.length > 0 ? grid.otherCells[0].name : name;
+  }
+  const step = key === 'ArrowRight' || key === 'ArrowDown' ? 1 : -1;
+  return order[Math.max(0, Math.min(order.length - 1, index + step))];
+}

@@ -14,7 +14,7 @@ const SIDE_LABEL: Record<Side, string> = { pretrained: 'Pre-trained', finetuned:
 type SlotChoice = { kind: 'files'; files: PickedFile[] } | { kind: 'url'; url: string };
 
 function toSource(choice: SlotChoice): SourceSpec | null {
-  if (choice.kind === 'url') return choice.url.trim() ? urlSource(choice.url, window.location.href) : null;
+  if (choice.kind === 'url') return choice.url.trim() ? urlSource(choice.url.trim(), window.location.href) : null;
   return choice.files.length > 0 ? { kind: 'files', files: choice.files, label: describePicked(choice.files) } : null;
 }
 
@@ -48,17 +48,18 @@ export function LoadPanel() {
         </span>
       </div>
       {open && (
-        <div className="load-body">
+        // A form so that Enter in a URL field loads the pair, as a person expects after typing an address.
+        <form
+          className="load-body"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (pretrained && finetuned && !busy) void bridge.loadPair(pretrained, finetuned);
+          }}
+        >
           <LoadSlot side="pretrained" choice={choices.pretrained} onChoice={(c) => setChoice('pretrained', c)} />
           <LoadSlot side="finetuned" choice={choices.finetuned} onChoice={(c) => setChoice('finetuned', c)} />
           <div className="load-actions">
-            <button
-              type="button"
-              className="primary"
-              data-testid="load-pair"
-              disabled={!pretrained || !finetuned || busy}
-              onClick={() => pretrained && finetuned && void bridge.loadPair(pretrained, finetuned)}
-            >
+            <button type="submit" className="primary" data-testid="load-pair" disabled={!pretrained || !finetuned || busy}>
               Load pair
             </button>
             <button
@@ -72,8 +73,13 @@ export function LoadPanel() {
             >
               Load demo pair
             </button>
+            {!busy && (!pretrained || !finetuned) && (
+              <span className="muted" data-testid="load-hint" style={{ fontSize: 12, maxWidth: '10rem' }}>
+                {!pretrained && !finetuned ? 'Choose both checkpoints' : `Choose the ${!pretrained ? 'pre-trained' : 'fine-tuned'} checkpoint`}
+              </span>
+            )}
           </div>
-        </div>
+        </form>
       )}
     </section>
   );
