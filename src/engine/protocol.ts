@@ -187,6 +187,8 @@ export interface SweepTensorResult {
   rows: number;
   cols: number;
   total: number;
+  /** A tensor kept whole whatever k is (status new or shape-mismatch): listed, but left out of model totals. */
+  keptWhole: boolean;
   /** kind 'counts': the k values and the exact kept count at each. */
   ks?: number[];
   keptCounts?: number[];

@@ -52,6 +52,10 @@ describe('sweepCounts', () => {
     expect(opened).toEqual([tensors[1].name]);
     expect(result.perTensor[0].keptCounts).toEqual([tensors[0].rows * tensors[0].cols, tensors[0].rows * tensors[0].cols]);
     expect(result.perTensor[1].keptCounts).toEqual([tensors[1].rows, tensors[1].rows * 2]);
+    // Model-wide counts are of pruned parameters only: the whole tensor is listed but not counted.
+    expect(result.perTensor.map((t) => t.keptWhole)).toEqual([true, false]);
+    expect(result.total).toBe(tensors[1].rows * tensors[1].cols);
+    expect(result.keptCounts).toEqual([tensors[1].rows, tensors[1].rows * 2]);
   });
 
   it('stops when cancelled and rejects with an AbortError', async () => {

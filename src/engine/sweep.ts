@@ -134,9 +134,13 @@ export async function sweepCounts(
         meter.paramsDone += tensorTotal;
       }
     }
-    counts.forEach((c, i) => (keptCounts[i] += c));
-    total += tensorTotal;
-    const result: SweepTensorResult = { name: tensor.name, rows: tensor.rows, cols: tensor.cols, total: tensorTotal, ks: [...ks], keptCounts: counts };
+    // Model-wide fractions are of pruned parameters only (as the status line and the KEN paper report
+    // them): a tensor kept whole whatever k is would only dilute the curve.
+    if (!tensor.keptWhole) {
+      counts.forEach((c, i) => (keptCounts[i] += c));
+      total += tensorTotal;
+    }
+    const result: SweepTensorResult = { name: tensor.name, rows: tensor.rows, cols: tensor.cols, total: tensorTotal, keptWhole: !!tensor.keptWhole, ks: [...ks], keptCounts: counts };
     perTensor.push(result);
     meter.tensorsDone++;
     callbacks.onTensor?.(result);
@@ -214,7 +218,7 @@ export async function sweepDiffs(
         meter.paramsDone += tensorTotal;
       }
     }
-    const result: SweepTensorResult = { name: tensor.name, rows: tensor.rows, cols: tensor.cols, total: tensorTotal, diffs };
+    const result: SweepTensorResult = { name: tensor.name, rows: tensor.rows, cols: tensor.cols, total: tensorTotal, keptWhole: !!tensor.keptWhole, diffs };
     out.push(result);
     meter.tensorsDone++;
     callbacks.onTensor?.(result);
@@ -320,17 +324,17 @@ export async function findKForTarget(
   };
 }
 
-/** Exact model-wide kept count at one k: every tensor selected and counted, one at a time. */
+/** Exact kept count of the pruned parameters at one k: every pruned tensor selected and counted, one at a time. */
 export function countAtWith(host: SweepHost, tensors: readonly SweepTensor[], rule: SelectionRule, onTensorCounted?: () => void): CountAt {
   return async (k, signal) => {
     let keptCount = 0;
     let total = 0;
     for (const tensor of tensors) {
       throwIfAborted(signal);
-      const tensorTotal = tensor.rows * tensor.cols;
-      total += tensorTotal;
-      if (tensor.keptWhole) keptCount += tensorTotal;
-      else keptCount += (await (await host.open(tensor, signal))(k, rule)).keptCount;
+      if (!tensor.keptWhole) {
+        total += tensor.rows * tensor.cols;
+        keptCount += (await (await host.open(tensor, signal))(k, rule)).keptCount;
+      }
       onTensorCounted?.();
     }
     return { keptCount, total };

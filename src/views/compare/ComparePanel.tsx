@@ -348,14 +348,16 @@ function CompareTable({
               data-only-k1={r.onlyK1}
               data-only-k2={r.onlyK2}
               data-total={r.total}
+              data-kept-whole={r.keptWhole}
               data-overlap-delta={r.ruleOverlap.delta}
               data-overlap-magnitude={r.ruleOverlap.magnitude}
               data-overlap-random={r.ruleOverlap.random}
               className={r.name === detailTensor ? 'selected' : undefined}
               onClick={() => appStore.getState().selectTensor(r.name)}
             >
-              <td className="name" title={r.name}>
+              <td className="name" title={r.keptWhole ? `${r.name}: no pre-trained counterpart, kept whole at every k and left out of the totals` : r.name}>
                 {r.name}
+                {r.keptWhole && <span className="kept-whole-note"> (kept whole)</span>}
               </td>
               <td>{fmtKept(r.keptK1, r.total)}</td>
               <td>{fmtKept(r.keptK2, r.total)}</td>
@@ -380,7 +382,7 @@ function CompareTable({
               data-only-k2={totals.onlyK2}
               data-total={totals.total}
             >
-              <th title="every tensor in scope; new and shape-mismatched tensors count as kept whole">model ({rule})</th>
+              <th title="the pruned tensors in scope; tensors kept whole (new or shape-mismatched) are listed above but not counted">pruned total ({rule})</th>
               <td>{fmtKept(totals.keptK1, totals.total)}</td>
               <td>{fmtKept(totals.keptK2, totals.total)}</td>
               <td>{totals.jaccard.toFixed(3)}</td>

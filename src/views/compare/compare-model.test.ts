@@ -92,6 +92,7 @@ describe('compare model', () => {
       rows: 2,
       cols: 4,
       total: 8,
+      keptWhole: false,
       diffs: [
         { both: 2, onlyA: 2, onlyB: 1, neither: 3, jaccard: 0.4, keptA: 4, keptB: 3, bothPerRow: Uint32Array.from([2, 0]), onlyAPerRow: Uint32Array.from([0, 2]), onlyBPerRow: Uint32Array.from([0, 1]) },
         { both: 4, onlyA: 0, onlyB: 0, neither: 4, jaccard: 1, keptA: 4, keptB: 4, bothPerRow: Uint32Array.from([2, 2]), onlyAPerRow: Uint32Array.from([0, 0]), onlyBPerRow: Uint32Array.from([0, 0]) },
@@ -100,8 +101,9 @@ describe('compare model', () => {
       ],
     };
     const row = compareRowOf(result);
-    expect(row).toEqual({ name: 'w', total: 8, keptK1: 4, keptK2: 3, both: 2, onlyK1: 2, onlyK2: 1, jaccard: 0.4, ruleOverlap: { delta: 1, magnitude: 1 / 3, random: 0 } });
-    const totals = totalsOf([row, { ...row, name: 'v' }]);
+    expect(row).toEqual({ name: 'w', keptWhole: false, total: 8, keptK1: 4, keptK2: 3, both: 2, onlyK1: 2, onlyK2: 1, jaccard: 0.4, ruleOverlap: { delta: 1, magnitude: 1 / 3, random: 0 } });
+    // A tensor kept whole (e.g. a new classifier head) is listed but left out of the model totals.
+    const totals = totalsOf([row, { ...row, name: 'v' }, { ...row, name: 'head', keptWhole: true, total: 100, keptK1: 100, keptK2: 100, both: 100 }]);
     expect([totals.total, totals.keptK1, totals.keptK2, totals.both, totals.onlyK1, totals.onlyK2, totals.jaccard]).toEqual([16, 8, 6, 4, 4, 2, 4 / 10]);
     expect(changedRowsOf(result, 5)).toEqual([{ rowIndex: 1, changed: 3, onlyA: 2, onlyB: 1, jaccard: 0 }]);
     const overlap = perRowRuleOverlap(result);

@@ -66,6 +66,8 @@ export function widestRow(tensors: readonly TensorMeta[]): number {
 
 export interface CompareRow {
   name: string;
+  /** Kept whole whatever k is (new or shape-mismatch): shown, but not counted in the model totals. */
+  keptWhole: boolean;
   total: number;
   keptK1: number;
   keptK2: number;
@@ -83,13 +85,14 @@ export function compareRowOf(result: SweepTensorResult): CompareRow {
   if (!d) throw new Error(`compare: no diff for tensor ${result.name}`);
   const ruleOverlap = {} as CompareRow['ruleOverlap'];
   OTHER_RULES.forEach((rule, i) => (ruleOverlap[rule] = diffs[RULE_PAIR_OFFSET + i]?.jaccard ?? NaN));
-  return { name: result.name, total: result.total, keptK1: d.keptA, keptK2: d.keptB, both: d.both, onlyK1: d.onlyA, onlyK2: d.onlyB, jaccard: d.jaccard, ruleOverlap };
+  return { name: result.name, keptWhole: result.keptWhole, total: result.total, keptK1: d.keptA, keptK2: d.keptB, both: d.both, onlyK1: d.onlyA, onlyK2: d.onlyB, jaccard: d.jaccard, ruleOverlap };
 }
 
-/** Model-wide totals of the rows computed so far. */
-export function totalsOf(rows: readonly CompareRow[]): Omit<CompareRow, 'name' | 'ruleOverlap'> & { ruleOverlap: CompareRow['ruleOverlap'] } {
+/** Model-wide totals of the pruned tensors computed so far (tensors kept whole would only dilute them). */
+export function totalsOf(rows: readonly CompareRow[]): Omit<CompareRow, 'name' | 'ruleOverlap' | 'keptWhole'> & { ruleOverlap: CompareRow['ruleOverlap'] } {
   const t = { total: 0, keptK1: 0, keptK2: 0, both: 0, onlyK1: 0, onlyK2: 0 };
   for (const r of rows) {
+    if (r.keptWhole) continue;
     t.total += r.total;
     t.keptK1 += r.keptK1;
     t.keptK2 += r.keptK2;

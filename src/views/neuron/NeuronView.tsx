@@ -181,9 +181,15 @@ export function NeuronView() {
           computing k = {k} on row {rowIndex}…{details && details.k !== k ? ` (the k = ${details.k} result is not shown)` : ''}
         </p>
       )}
+      {current && meta && (meta.status === 'new' || meta.status === 'shape-mismatch') && (
+        <p className="viz-notice" data-testid="neuron-kept-whole-tensor">
+          {meta.name} is {meta.status === 'new' ? 'new in the fine-tuned checkpoint' : 'shaped differently in the two checkpoints'}, so a run keeps it whole: all {n} entries
+          of this row keep their fine-tuned value. Below is what KEN would select on this row, for comparison.
+        </p>
+      )}
       {current && (
         <p className="viz-caption">
-          keeps{' '}
+          {meta && (meta.status === 'new' || meta.status === 'shape-mismatch') ? 'KEN would keep' : 'keeps'}{' '}
           <b data-testid="neuron-kept-count" data-value={keptCount}>
             {keptCount}
           </b>{' '}
@@ -354,7 +360,7 @@ function NeuronFigure({ svgRef, details, step, width }: FigureProps) {
   const pointR = details.grid.length > 300 ? 1.8 : 3.2;
 
   return (
-    <svg ref={svgRef} className="viz-svg" width={width} height={DENSITY_H + SCATTER_H} data-testid="neuron-figure">
+    <svg ref={svgRef} className="viz-svg" width={width} height={DENSITY_H + (details.pretrained ? SCATTER_H : 40)} data-testid="neuron-figure">
       <g transform={`translate(${m.left},${m.top})`}>
         <text x={0} y={-10} fontWeight={600}>
           fine-tuned values of the row: histogram, KDE, and the k = {details.k} grid points (colour = visit order)

@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { bridge } from '../../store/appBridge';
 import { useAppStore } from '../useAppStore';
-import { formatBackend, formatBytes, formatCount, formatDuration, formatPercent } from './format';
+import { formatBackend, formatBytes, formatCount, formatDuration, formatPercent, formatProgress } from './format';
 import { prunedShareSentence, runTotals, totalsMatchRun, type RunTotals } from './run-totals';
 import type { AppState } from '../../store/store';
 
@@ -121,8 +121,7 @@ function ProgressLine(st: StatusView) {
       <progress max={1} value={fraction ?? undefined} />
       <span>
         {p
-          ? `${p.tensorsDone}/${p.tensorsTotal} tensors · ${formatCount(p.paramsDone)}/${formatCount(p.paramsTotal)} params · ` +
-            `${formatCount(Math.round(p.rate))} params/s · ETA ${formatDuration(p.etaMs)}`
+          ? formatProgress(p)
           : 'starting…'}
       </span>
       <button type="button" onClick={() => bridge.cancel()} data-testid="ken-cancel">

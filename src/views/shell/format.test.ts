@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBackend, formatBytes, formatCount, formatDuration, formatPercent } from './format';
+import { formatBackend, formatBytes, formatCount, formatDuration, formatPercent, formatProgress } from './format';
 import { describePicked } from './dropFiles';
 
 describe('shell formatting', () => {
@@ -28,5 +28,11 @@ describe('shell formatting', () => {
     expect(describePicked([{ file, path: 'model-00001-of-00002.safetensors' }, { file, path: 'model.safetensors.index.json' }])).toBe(
       'model.safetensors.index.json + 1 file',
     );
+  });
+
+  it('shows rate and ETA only once 5% of the parameters are done (earlier they are start-up noise)', () => {
+    const early = { tensorsDone: 5, tensorsTotal: 73, paramsDone: 1160, paramsTotal: 1_594_883, rate: 7030, etaMs: 227_000 };
+    expect(formatProgress(early)).toBe('5/73 tensors · 1.16k/1.59M params · estimating time…');
+    expect(formatProgress({ ...early, tensorsDone: 7, paramsDone: 130_000, rate: 622_000, etaMs: 2400 })).toBe('7/73 tensors · 130k/1.59M params · 622k params/s · ETA 2.4 s');
   });
 });

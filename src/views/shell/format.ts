@@ -1,5 +1,5 @@
 // Number and duration formatting for the shell (pure; shared by the status line and pair table).
-import type { BackendUsed } from '../../engine/protocol';
+import type { BackendUsed, Progress } from '../../engine/protocol';
 
 /** 1580000 -> "1.58M", 12300 -> "12.3k", 6000 -> "6k", 950 -> "950": three significant digits. */
 export function formatCount(count: number): string {
@@ -43,4 +43,14 @@ export function formatBackend(backend: BackendUsed | null, reason: string): stri
     return workers ? `CPU (${workers[1]} worker${workers[1] === '1' ? '' : 's'})` : 'CPU';
   }
   return '?';
+}
+
+/** Share of the parameters done below which the rate (and so the ETA) is mostly start-up noise. */
+const ETA_MIN_FRACTION = 0.05;
+
+/** "7/73 tensors · 130k/1.59M params · 622k params/s · ETA 2.4 s"; rate and ETA wait until 5% is done. */
+export function formatProgress(p: Progress): string {
+  const head = `${p.tensorsDone}/${p.tensorsTotal} tensors · ${formatCount(p.paramsDone)}/${formatCount(p.paramsTotal)} params`;
+  if (p.paramsTotal <= 0 || p.paramsDone / p.paramsTotal < ETA_MIN_FRACTION) return `${head} · estimating time…`;
+  return `${head} · ${formatCount(Math.round(p.rate))} params/s · ETA ${formatDuration(p.etaMs)}`;
 }
