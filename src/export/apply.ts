@@ -93,8 +93,10 @@ export async function openSubnetwork(source: ByteSource, signal?: AbortSignal): 
   try {
     header = await readSafetensorsHeader(source, signal);
   } catch (error) {
+    // The reader's message already names the file; say what it was supposed to be.
     const message = error instanceof Error ? error.message : String(error);
-    throw new FormatError(`${fileName}: not a readable subnetwork file (${message})`);
+    const reason = message.startsWith(`${fileName}: `) ? message.slice(fileName.length + 2) : message;
+    throw new FormatError(`${fileName}: not a readable subnetwork file (${reason})`);
   }
   const { metadata, tensors } = header;
   if (metadata[META.format] !== SUBNETWORK_FORMAT) {

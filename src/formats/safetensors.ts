@@ -27,6 +27,23 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/**
+ * What the first bytes look like, for a person who opened the wrong file: text (an HTML page, a README,
+ * a git-lfs pointer), a zip (a PyTorch .bin/.pt checkpoint) or a pickle.
+ */
+export function notSafetensorsHint(prefix: Uint8Array): string {
+  const head = prefix.subarray(0, 8);
+  if (head[0] === 0x50 && head[1] === 0x4b) return 'it starts like a ZIP archive (a PyTorch .bin/.pt checkpoint?), not a safetensors file';
+  if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return 'it starts like a Python pickle (a PyTorch checkpoint?), not a safetensors file';
+  const printable = head.length === 8 && head.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f));
+  if (printable) {
+    const text = String.fromCharCode(...head);
+    if (/^version /.test(text)) return 'it is a git-lfs pointer, not the file itself (fetch the LFS object)';
+    return `it starts with text ("${text.replace(/[\r\n\t]/g, ' ')}…"), not a safetensors file`;
+  }
+  return 'this is not a safetensors file or it is corrupt';
+}
+
 /** Reads the header length, refusing before any JSON is read when it cannot fit the file or the cap. */
 export function parseHeaderLength(prefix: Uint8Array, fileSize: number, fileName: string): number {
   if (fileSize < 8 || prefix.byteLength < 8) {
@@ -39,7 +56,7 @@ export function parseHeaderLength(prefix: Uint8Array, fileSize: number, fileName
   const headerLength = high === 0 ? low : Infinity;
   const shown = high === 0 ? String(low) : (BigInt(high) * 2n ** 32n + BigInt(low)).toString();
   if (headerLength > MAX_HEADER_BYTES) {
-    throw new FormatError(`${fileName}: header length ${shown} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit; this is not a safetensors file or it is corrupt`);
+    throw new FormatError(`${fileName}: header length ${shown} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit; ${notSafetensorsHint(prefix)}`);
   }
   if (headerLength > fileSize - 8) {
     throw new FormatError(`${fileName}: header length ${shown} bytes is larger than the rest of the file (${fileSize - 8} bytes); the file is truncated or not safetensors`);
