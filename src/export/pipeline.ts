@@ -81,6 +81,9 @@ export interface ExportInput {
 
 export interface TensorReport {
   name: string;
+  /** The matching pre-trained tensor's name (prefixes and gamma/beta may differ), or null. */
+  pretrainedName: string | null;
+  /** The pairing status, or 'out-of-scope' for a prunable tensor the scope left alone. */
   status: string;
   /** Pruned by KEN in this export (status 'pruned' and in scope). */
   pruned: boolean;
@@ -92,6 +95,8 @@ export interface TensorReport {
   total: number;
   keptFraction: number;
   wholeRows: WholeRow[];
+  /** The same rows as {row, reason}: the report.json shape issue #4 documents for scripts. */
+  keptWholeRows: { row: number; reason: WholeRow['reason'] }[];
   /** Mean |fine-tuned - pre-trained| over kept / reset entries; null when there are none or no pre-trained side. */
   meanAbsDeltaKept: number | null;
   meanAbsDeltaReset: number | null;
@@ -109,7 +114,13 @@ export interface ExportReport {
   rule: SelectionRule;
   seed: number;
   backend: string;
+  /** Wall time of the whole export. */
+  seconds: number;
   totals: {
+    /** Kept / total entries of the pruned tensors (the same numbers as keptInPruned / prunedParams). */
+    kept: number;
+    total: number;
+    keptFraction: number;
     tensors: number;
     prunedTensors: number;
     params: number;
@@ -306,9 +317,11 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     }
 
     const resetCount = tensor.count - keptCount;
+    const wholeRows = selection ? [...selection.wholeRows] : [];
     const report: TensorReport = {
       name: tensor.name,
-      status: tensor.status,
+      pretrainedName: tensor.pretrainedName,
+      status: tensor.status === 'pruned' && !tensor.prune && tensor.base !== null ? 'out-of-scope' : tensor.status,
       pruned: tensor.prune,
       dtype: tensor.dtype,
       shape: [...tensor.shape],
@@ -316,7 +329,8 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
       kept: keptCount,
       total: tensor.count,
       keptFraction: tensor.count > 0 ? keptCount / tensor.count : 1,
-      wholeRows: selection ? [...selection.wholeRows] : [],
+      wholeRows,
+      keptWholeRows: wholeRows.map((w) => ({ row: w.rowIndex, reason: w.reason })),
       meanAbsDeltaKept: selection ? meanOrNull(sumKept, keptCount) : null,
       meanAbsDeltaReset: selection ? meanOrNull(sumReset, resetCount) : null,
       subnetworkEncoding: encoding,
@@ -352,7 +366,11 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     rule: settings.rule,
     seed,
     backend: settings.backend,
+    seconds: (now() - startedAt) / 1000,
     totals: {
+      kept: keptInPruned,
+      total: prunedParams,
+      keptFraction: prunedParams > 0 ? keptInPruned / prunedParams : 1,
       tensors: tensors.length,
       prunedTensors: pruned.length,
       params: paramsTotal,

@@ -40,6 +40,8 @@ export interface PlannedTensor {
   readonly cols: number;
   readonly count: number;
   readonly fine: TensorInfo;
+  /** The paired pre-trained tensor's name, whether or not it can serve as a base. */
+  readonly pretrainedName: string | null;
   /** The pre-trained counterpart usable as a base (same shape, dtype convertible), else null. */
   readonly base: TensorInfo | null;
   /** Pruned by KEN: status 'pruned' and inside the scope. */
@@ -73,7 +75,7 @@ export function planExport(pairs: readonly TensorPair[], fineOrder: readonly str
     const prune = pair.status === 'pruned' && base !== null && inScope(scope, name);
     let count = 1;
     for (const dim of fine.shape) count *= dim;
-    plan.push({ name, status: pair.status, dtype: fine.dtype, shape: fine.shape, rows: pair.rows, cols: pair.cols, count, fine, base, prune });
+    plan.push({ name, status: pair.status, dtype: fine.dtype, shape: fine.shape, rows: pair.rows, cols: pair.cols, count, fine, pretrainedName: pair.pretrained?.name ?? null, base, prune });
   }
   return plan;
 }

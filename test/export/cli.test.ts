@@ -35,8 +35,23 @@ describe('kenviz CLI', () => {
     const fine = await checkpointFromPaths({ 'model.safetensors': `${DEMO}/finetuned/model.safetensors` }, 'fine');
     const masks = parseSafetensorsBytes(new Uint8Array(readFileSync(join(out, 'masks.safetensors'))));
     const fineFile = parseSafetensorsBytes(new Uint8Array(readFileSync(`${DEMO}/finetuned/model.safetensors`)));
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { k: number; tensors: { name: string; kept: number; total: number }[]; totals: { keptInPruned: number } };
+    type Report = {
+      k: number;
+      scope: string;
+      seconds: number;
+      backend: string;
+      tensors: { name: string; pretrainedName: string | null; shape: number[]; dtype: string; status: string; kept: number; total: number; keptWholeRows: unknown[] }[];
+      totals: { keptInPruned: number; kept: number; total: number; keptFraction: number };
+    };
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.k).toBe(64);
+    expect(report.scope).toBe('all');
+    expect(report.seconds).toBeGreaterThan(0);
+    expect(report.backend).toMatch(/cpu/);
+    // The documented per-tensor fields: pre-trained name across the `bert.` prefix, status, whole rows.
+    const query = report.tensors.find((t) => t.name === 'bert.encoder.layer.0.attention.self.query.weight')!;
+    expect([query.pretrainedName, query.status, query.dtype, query.shape, query.keptWholeRows]).toEqual(['bert.encoder.layer.0.attention.self.query.weight', 'pruned', 'F32', [128, 128], []]);
+    expect(report.tensors.find((t) => t.name === 'classifier.weight')).toMatchObject({ pretrainedName: null, status: 'new', kept: 384, total: 384 });
     let keptTotal = 0;
     for (const pair of pairCheckpoints(pre, fine)) {
       if (pair.status !== 'pruned') continue;
@@ -55,6 +70,7 @@ describe('kenviz CLI', () => {
       keptTotal += selection.keptCount;
     }
     expect(report.totals.keptInPruned).toBe(keptTotal);
+    expect([report.totals.kept, report.totals.total, report.totals.keptFraction]).toEqual([keptTotal, 1_577_984, keptTotal / 1_577_984]);
     const csvLines = readFileSync(join(out, 'report.csv'), 'utf8').trim().split('\n');
     expect(csvLines[0].split(',').slice(0, 3)).toEqual(['name', 'status', 'pruned']);
     expect(csvLines.length).toBe(report.tensors.length + 2);
@@ -77,6 +93,20 @@ describe('kenviz CLI', () => {
     const cut = kenviz(['apply', '--pretrained', `${DEMO}/pretrained`, '--subnetwork', damaged, '--out', refused]);
     expect(cut.status).toBe(1);
     expect(String(cut.summary.error)).toMatch(/damaged\.safetensors: not a readable subnetwork file/);
+  }, 240_000);
+
+  it('--scope layers prunes only layer tensors and reports the rest as out-of-scope, kept whole', () => {
+    const out = join(workDir, 'layers');
+    const run = kenviz(['prune', '--pretrained', `${DEMO}/pretrained`, '--finetuned', `${DEMO}/finetuned`, '--k', '16', '--scope', 'layers', '--out', out]);
+    expect(run.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { scope: string; tensors: { name: string; status: string; kept: number; total: number }[] };
+    expect(report.scope).toBe('layers');
+    const embedding = report.tensors.find((t) => t.name === 'bert.embeddings.word_embeddings.weight')!;
+    expect(embedding.status).toBe('out-of-scope');
+    expect(embedding.kept).toBe(embedding.total);
+    const layerTensors = report.tensors.filter((t) => /\.layer\.\d+\./.test(t.name));
+    expect(layerTensors.length).toBe(64);
+    expect(layerTensors.every((t) => t.status === 'pruned' && t.kept < t.total)).toBe(true);
   }, 240_000);
 
   it('fails clearly and quickly on a bad k, a missing file, an unknown rule and an unwritable --out', () => {
