@@ -197,6 +197,10 @@ describe('openCheckpointFromUrl against a local server', () => {
     for (const name of FOLDER_FILES) files.set(`ft/${name}`, demoFile(`finetuned/${name}`));
     for (const [name, bytes] of await buildShardedDemo()) files.set(`sharded/${name}`, bytes);
     files.set('broken/model.safetensors.index.json', (await buildShardedDemo()).get('model.safetensors.index.json')!);
+    // A BPE-style folder: no vocab.txt, a tokenizer.json instead.
+    files.set('bpe/model.safetensors', demoFile('finetuned/model.safetensors'));
+    files.set('bpe/config.json', demoFile('finetuned/config.json'));
+    files.set('bpe/tokenizer.json', new TextEncoder().encode('{"model": {"type": "BPE"}}'));
     server = await startTestServer(files);
   });
   afterAll(async () => {
@@ -213,6 +217,11 @@ describe('openCheckpointFromUrl against a local server', () => {
     const [done, total] = progress.at(-1)!;
     expect(total).toBeGreaterThanOrEqual(demoFile('finetuned/model.safetensors').length);
     expect(done).toBeGreaterThan(8144);
+  });
+
+  it('asks for tokenizer.json only when a folder has no vocab.txt', async () => {
+    const checkpoint = await openCheckpointFromUrl(`${server.origin}/range/bpe/`);
+    expect([...checkpoint.extraFiles.keys()]).toEqual(['config.json', 'tokenizer.json']);
   });
 
   it('opens a folder without trailing slash, a .safetensors URL and an .index.json URL', async () => {

@@ -14,8 +14,13 @@ export const EXTRA_FILE_NAMES: readonly string[] = [
 
 /** The side files fetched next to a folder URL (absent ones are skipped quietly). */
 export const EXTRA_URL_NAMES: readonly string[] = [
-  'config.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.json',
+  'config.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json',
 ];
+/**
+ * Asked for only when the folder has no vocab.txt: a WordPiece folder does not need it, and every probe
+ * for an absent file is a 404 the browser logs in the console.
+ */
+const FALLBACK_TOKENIZER_URL_NAME = 'tokenizer.json';
 
 const SINGLE_FILE_NAME = 'model.safetensors';
 const INDEX_FILE_NAME = 'model.safetensors.index.json';
@@ -399,18 +404,21 @@ export async function openCheckpointFromUrl(input: string, opts: UrlCheckpointOp
       }
       tensors = await openIndex(indexUrl, indexSource);
     }
-    const found = await Promise.all(
-      EXTRA_URL_NAMES.map(async (name): Promise<[string, ByteSource] | null> => {
-        try {
-          return [name, await open(new URL(name, url))];
-        } catch (error) {
-          if (isAbortError(error)) throw error;
-          if (!(error instanceof SourceNotFoundError)) warnings.push(`${name}: ${messageOf(error)}`);
-          return null;
-        }
-      }),
-    );
+    const probe = async (name: string): Promise<[string, ByteSource] | null> => {
+      try {
+        return [name, await open(new URL(name, url))];
+      } catch (error) {
+        if (isAbortError(error)) throw error;
+        if (!(error instanceof SourceNotFoundError)) warnings.push(`${name}: ${messageOf(error)}`);
+        return null;
+      }
+    };
+    const found = await Promise.all(EXTRA_URL_NAMES.map(probe));
     for (const entry of found) if (entry) extraFiles.set(entry[0], entry[1]);
+    if (!extraFiles.has('vocab.txt')) {
+      const tokenizer = await probe(FALLBACK_TOKENIZER_URL_NAME);
+      if (tokenizer) extraFiles.set(tokenizer[0], tokenizer[1]);
+    }
   }
   const configSource = extraFiles.get('config.json');
   const config = configSource ? await readJsonObject(configSource, opts.signal) : undefined;
