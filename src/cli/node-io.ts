@@ -1,9 +1,10 @@
 // Node-side I/O for the CLI: checkpoints from paths, files as ByteSinks, output folders.
 import { openAsBlob } from 'node:fs';
 import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { openCheckpointFromFiles } from '../formats/checkpoint';
-import { FormatError, type Checkpoint } from '../formats/types';
+import { blobSource, checkReadRange } from '../formats/sources';
+import { FormatError, type ByteSource, type Checkpoint } from '../formats/types';
 import type { ByteSink } from '../export/sink';
 
 function messageOf(error: unknown): string {
@@ -21,8 +22,52 @@ function describeFsError(path: string, error: unknown): string {
   return `${path}: ${messageOf(error)}`;
 }
 
+/** The path errors show: relative to the working folder when inside it, as people type paths. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** Absolute path of every Blob fileEntry opened, so reads can go to the file directly. */
+const pathOfBlob = new WeakMap<Blob, string>();
+
 async function fileEntry(path: string): Promise<{ file: Blob; path: string }> {
-  return { file: await openAsBlob(path), path };
+  const file = await openAsBlob(path);
+  pathOfBlob.set(file, path);
+  return { file, path: displayPath(path) };
+}
+
+/**
+ * A ByteSource reading each range with positioned reads straight into one fresh buffer: a Blob slice
+ * streams 64 KiB chunks and concatenates them, a second copy of every tensor on the main thread.
+ */
+function fileSource(file: Blob, name: string): ByteSource {
+  const path = pathOfBlob.get(file);
+  if (path === undefined) return blobSource(file, name);
+  return {
+    name,
+    size: file.size,
+    async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+      if (signal?.aborted) return blobSource(file, name).read(offset, length, signal); // its abort error
+      checkReadRange(name, file.size, offset, length);
+      const bytes = new Uint8Array(length);
+      let handle: FileHandle | null = null;
+      try {
+        handle = await open(path, 'r');
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
+          if (bytesRead === 0) throw new Error('the file ended early');
+          done += bytesRead;
+        }
+      } catch (error) {
+        throw new FormatError(`${name}: could not read ${length} bytes at offset ${offset} (${messageOf(error)}); was the file changed or removed?`);
+      } finally {
+        await handle?.close();
+      }
+      return bytes;
+    },
+  };
 }
 
 /**
@@ -40,7 +85,7 @@ export async function openCheckpointPath(input: string, role: string): Promise<C
   const label = input;
   if (info.isDirectory()) {
     const names = (await readdir(path, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-    return openCheckpointFromFiles(await Promise.all(names.map((name) => fileEntry(join(path, name)))), label);
+    return openCheckpointFromFiles(await Promise.all(names.map((name) => fileEntry(join(path, name)))), label, undefined, fileSource);
   }
   if (path.endsWith('.index.json')) {
     // The index and its folder's other files (shards, config, tokenizer), but not a single-file model beside it.
@@ -48,12 +93,12 @@ export async function openCheckpointPath(input: string, role: string): Promise<C
     const names = (await readdir(dir, { withFileTypes: true }))
       .filter((e) => e.isFile() && e.name !== 'model.safetensors' && (e.name === basename(path) || !e.name.endsWith('.index.json')))
       .map((e) => e.name);
-    return openCheckpointFromFiles(await Promise.all(names.map((name) => fileEntry(join(dir, name)))), label);
+    return openCheckpointFromFiles(await Promise.all(names.map((name) => fileEntry(join(dir, name)))), label, undefined, fileSource);
   }
   if (!path.endsWith('.safetensors')) {
     throw new FormatError(`${role} checkpoint ${input}: expected a .safetensors file, a model.safetensors.index.json or a folder`);
   }
-  return openCheckpointFromFiles([await fileEntry(path)], label);
+  return openCheckpointFromFiles([await fileEntry(path)], label, undefined, fileSource);
 }
 
 /**

@@ -250,10 +250,16 @@ export function approximateDensities(
   }
   const approx = ws.approx;
   const bounds = ws.bounds;
+  // Boxes within reach of target j: bLo = max(0, ceil((j D - R) / B)), bHi = min(boxes - 1,
+  // floor((j D + R) / B)) in integers, advanced as j grows instead of two divisions per target.
+  let bLo = 0;
+  let bHi = -1;
   for (let j = 0; j < k; j++) {
     const density = norm * sums[j];
-    const bLo = Math.max(0, Math.ceil((j * perStep - reachLattice) / perBox));
-    const bHi = Math.min(boxes - 1, Math.floor((j * perStep + reachLattice) / perBox));
+    const lowEdge = j * perStep - reachLattice;
+    const highEdge = j * perStep + reachLattice;
+    while (bLo * perBox < lowEdge) bLo++;
+    while (bHi + 1 < boxes && (bHi + 1) * perBox <= highEdge) bHi++;
     const dropped = bHi < bLo ? n : n - (prefix[bHi + 1] - prefix[bLo]);
     approx[j] = density;
     bounds[j] = normBound + normDropBound * dropped + Math.abs(density) * 8 * ULP_HALF * boundScale;

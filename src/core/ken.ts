@@ -276,7 +276,7 @@ function selectRows(
     const row = fine.subarray(start, start + cols);
     source.array = rounded;
     source.offset = 0;
-    sortRow(row, matchWs);
+    sortRow(row, matchWs, plan.min[r], plan.max[r]);
     densities(row, r, rounded, source, matchWs.sortedValue);
     visitOrderOf(source.array, source.offset, k, visitOrder, keys, counts);
     const kept = matchRow(row, k, visitOrder, plan.min[r], plan.max[r], matchWs, maskBits, start, undefined, true);

@@ -58,30 +58,35 @@ const MAX_BUCKET = 32;
  * Sorts row positions by (value, index) into ws.sortedIndex / ws.sortedValue, -0 equal to 0 (a finite
  * row). Weight rows are spread smoothly, so a stable distribution into n equal-width buckets plus an
  * insertion sort per bucket does it in about 4n steps; rows with a crowded bucket (heavy tails, many
- * duplicates) take a stable LSD radix sort instead. Both keep equal values in index order.
+ * duplicates) take a stable LSD radix sort instead. Both keep equal values in index order. `rowMin` and
+ * `rowMax`, when given, must be the row's minimum and maximum (they save a pass).
  */
-export function sortRow(row: Float32Array, ws: MatchWorkspace): void {
+export function sortRow(row: Float32Array, ws: MatchWorkspace, rowMin?: number, rowMax?: number): void {
   const n = row.length;
   ws.ensure(n);
-  if (!bucketSortRow(row, ws)) radixSortRow(row, ws);
+  let min = rowMin ?? Infinity;
+  let max = rowMax ?? -Infinity;
+  if (rowMin === undefined || rowMax === undefined) {
+    for (let i = 0; i < n; i++) {
+      const v = row[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (!bucketSortRow(row, ws, min, max)) radixSortRow(row, ws);
 }
 
-function bucketSortRow(row: Float32Array, ws: MatchWorkspace): boolean {
+/** `min` and `max` must be the row's exact extremes (the buckets are clamped only at the top). */
+function bucketSortRow(row: Float32Array, ws: MatchWorkspace, min: number, max: number): boolean {
   const n = row.length;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = row[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
   if (!(max > min)) return false;
   const scale = (n - 1) / (max - min);
   const bucketOf = ws.radixIndexB; // reused scratch
   const starts = ws.bucketStarts;
   starts.fill(0, 0, n + 1);
   for (let i = 0; i < n; i++) {
-    let b = Math.floor((row[i] - min) * scale); // monotone in the value
+    // Monotone in the value; the product is >= 0 and below 2^31, so truncation is floor.
+    let b = ((row[i] - min) * scale) | 0;
     if (b > n - 1) b = n - 1;
     bucketOf[i] = b;
     if (++starts[b + 1] > MAX_BUCKET) return false;
@@ -89,30 +94,27 @@ function bucketSortRow(row: Float32Array, ws: MatchWorkspace): boolean {
   for (let b = 0; b < n; b++) starts[b + 1] += starts[b];
   const sortedIndex = ws.sortedIndex;
   const sortedValue = ws.sortedValue;
-  const fill = ws.radixIndexA;
-  fill.set(starts.subarray(0, n));
+  // starts[b] serves as bucket b's fill pointer; the bucket bounds are not needed afterwards.
   for (let i = 0; i < n; i++) {
-    const slot = fill[bucketOf[i]]++;
+    const slot = starts[bucketOf[i]]++;
     sortedIndex[slot] = i;
     const v = row[i];
     sortedValue[slot] = v === 0 ? 0 : v;
   }
-  // Insertion sort inside each bucket; strict comparison keeps equal values in index order.
-  for (let b = 0; b < n; b++) {
-    const lo = starts[b];
-    const hi = starts[b + 1];
-    for (let p = lo + 1; p < hi; p++) {
-      const v = sortedValue[p];
-      const idx = sortedIndex[p];
-      let q = p - 1;
-      while (q >= lo && sortedValue[q] > v) {
-        sortedValue[q + 1] = sortedValue[q];
-        sortedIndex[q + 1] = sortedIndex[q];
-        q--;
-      }
-      sortedValue[q + 1] = v;
-      sortedIndex[q + 1] = idx;
-    }
+  // Buckets are ordered by value (the bucket is monotone in it), so one insertion sort over the whole
+  // array only moves entries inside their bucket; strict comparison keeps equal values in index order.
+  for (let p = 1; p < n; p++) {
+    const v = sortedValue[p];
+    if (sortedValue[p - 1] <= v) continue;
+    const idx = sortedIndex[p];
+    let q = p - 1;
+    do {
+      sortedValue[q + 1] = sortedValue[q];
+      sortedIndex[q + 1] = sortedIndex[q];
+      q--;
+    } while (q >= 0 && sortedValue[q] > v);
+    sortedValue[q + 1] = v;
+    sortedIndex[q + 1] = idx;
   }
   return true;
 }

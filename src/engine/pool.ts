@@ -36,6 +36,9 @@ export function abortError(message = 'The KEN run was cancelled.'): Error {
   return error;
 }
 
+/** Smallest block worth a message round trip (parameters), for the shrinking blocks at a tensor's end. */
+const MIN_BLOCK_PARAMS = 1 << 15;
+
 /** Rows per block: enough blocks to keep every worker busy and to check for cancel often, none tiny. */
 export function rowsPerBlock(rows: number, cols: number, workers: number): number {
   const targetParams = Math.max(cols, Math.min(1 << 18, Math.ceil((rows * cols) / Math.max(1, workers * 4))));
@@ -65,6 +68,7 @@ export async function selectTensorBlocked(
   let keptCount = 0;
   let rowsDone = 0;
   const blockRows = rowsPerBlock(rows, cols, executors.length);
+  const minBlockRows = Math.max(1, Math.floor(MIN_BLOCK_PARAMS / Math.max(1, cols)));
   let nextRow = 0;
   const { signal } = options;
 
@@ -72,7 +76,9 @@ export async function selectTensorBlocked(
     while (nextRow < rows) {
       if (signal?.aborted) throw abortError();
       const rowStart = nextRow;
-      const count = Math.min(blockRows, rows - rowStart);
+      // Guided: blocks shrink toward the end so that the executors finish together (no lone last block).
+      const remaining = rows - rowStart;
+      const count = Math.min(remaining, blockRows, Math.max(minBlockRows, Math.ceil(remaining / (2 * executors.length))));
       nextRow += count;
       // A copy, so the sub-worker can own (transfer) it while the caller keeps the tensor.
       const block = fine.slice(rowStart * cols, (rowStart + count) * cols);

@@ -1,7 +1,8 @@
 // The one export pipeline the app and the CLI share, so both write the same bytes. Pass 1 reads each
 // fine-tuned tensor (and its pre-trained base), selects, merges by rule 8 and streams masks and the pruned
-// model; it keeps only 1 bit per parameter (where the model differs from pre-trained). Pass 2 streams the
-// subnetwork, whose header needs pass 1's counts, re-reading fine-tuned tensors one at a time.
+// model; it keeps 1 bit per parameter (where the model differs from pre-trained) and, up to a memory
+// budget, the subnetwork's values. Pass 2 streams the subnetwork, whose header needs pass 1's counts,
+// re-reading fine-tuned tensors one at a time for values beyond that budget.
 import { selectByRule } from '../core/rules';
 import type { SelectionRule, TensorSelection, WholeRow } from '../core/types';
 import { decodeToFloat32, dtypeSize } from '../formats/dtype';
@@ -33,6 +34,7 @@ export interface SelectTask {
   k: number;
   rule: SelectionRule;
   seed: number;
+  /** May view the checkpoint's raw bytes: a selector must neither mutate nor transfer fine or pre. */
   fine: Float32Array;
   pre: Float32Array;
 }
@@ -175,6 +177,12 @@ function meanOrNull(sum: number, count: number): number | null {
   return count > 0 ? sum / count : null;
 }
 
+/** Tensors read and selecting ahead of the one being written, and their parameter budget (memory). */
+const LOOKAHEAD_TENSORS = 16;
+const LOOKAHEAD_PARAMS = 1 << 24;
+/** Subnetwork values pass 1 keeps in memory for pass 2 (bytes). */
+const KEPT_VALUES_BYTES = 1 << 28;
+
 /** A tensor of pass 1 between reading and post-processing. */
 interface InFlight {
   tensor: PlannedTensor;
@@ -190,8 +198,19 @@ interface InFlight {
  * Both sums are updated every step (adding +0 leaves a sum unchanged), so no branch depends on the mask.
  */
 function absDeltaSums(fine: Float32Array, pre: Float32Array, maskBits: Uint8Array, count: number): [number, number] {
+  // Multiplying by the 0/1 bit instead of selecting avoids a mispredicted branch per entry; it equals the
+  // select exactly unless a delta is Inf or NaN (x * 0 = NaN), which leaves a sum non-finite: then recount.
   let sumKept = 0;
   let sumReset = 0;
+  for (let i = 0; i < count; i++) {
+    const delta = Math.abs(fine[i] - pre[i]);
+    const kept = (maskBits[i >> 3] >> (i & 7)) & 1;
+    sumKept += delta * kept;
+    sumReset += delta * (1 - kept);
+  }
+  if (Number.isFinite(sumKept) && Number.isFinite(sumReset)) return [sumKept, sumReset];
+  sumKept = 0;
+  sumReset = 0;
   for (let i = 0; i < count; i++) {
     const delta = Math.abs(fine[i] - pre[i]);
     const kept = (maskBits[i >> 3] >> (i & 7)) & 1;
@@ -206,6 +225,8 @@ interface Pass1Entry {
   encoding: SubnetworkTensor['encoding'];
   diffBits: Uint8Array | null;
   diffCount: number;
+  /** The subnetwork values gathered in pass 1 (diff encoding), or null: pass 2 gathers them again. */
+  values: Uint8Array | null;
 }
 
 export function modelEntries(plan: readonly PlannedTensor[]): TensorEntry[] {
@@ -236,10 +257,13 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
   const pass1: Pass1Entry[] = [];
   const tensors: TensorReport[] = [];
   let selectMs = 0;
+  let selectionsRunning = 0;
+  let selectingSince = 0;
   let paramsDone = 0;
+  let keptValueBytes = 0;
 
-  // Pipelined: while the selector works on tensor i + 1, this thread merges and writes tensor i. At most
-  // two tensors are in flight (read + selecting, and post-processing), which bounds memory.
+  // Pipelined: while the selector works on the tensors after i, this thread merges and writes tensor i.
+  // The tensors in flight are bounded by LOOKAHEAD_TENSORS and LOOKAHEAD_PARAMS, which bounds memory.
   const readTensor = async (tensor: PlannedTensor): Promise<InFlight> => {
     const fineRaw = await readTensorBytes(tensor.fine, signal);
     const based = tensor.base ? await baseBytesOf(tensor.base, tensor.dtype, signal) : null;
@@ -249,30 +273,45 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     const { tensor, fineRaw, based } = item;
     if (!(tensor.prune && tensor.base && based)) return;
     const what = `${tensor.fine.source.name}: tensor "${tensor.name}"`;
-    item.fine = decodeToFloat32(tensor.dtype, fineRaw, what);
-    item.pre = decodeToFloat32(tensor.base.dtype, based.raw, `${tensor.base.source.name}: tensor "${tensor.base.name}"`);
-    const selectStart = now();
-    const selection = selector({ name: tensor.name, rows: tensor.rows, cols: tensor.cols, k: settings.k, rule: settings.rule, seed, fine: item.fine, pre: item.pre }).then((result) => {
-      selectMs += now() - selectStart;
-      return result;
+    // F32 views the raw bytes without a copy: nothing mutates or transfers them (see SelectTask).
+    item.fine = decodeToFloat32(tensor.dtype, fineRaw, what, true);
+    item.pre = decodeToFloat32(tensor.base.dtype, based.raw, `${tensor.base.source.name}: tensor "${tensor.base.name}"`, true);
+    // selectMs is wall time with at least one selection running (several overlap in the lookahead).
+    if (selectionsRunning++ === 0) selectingSince = now();
+    const selection = selector({ name: tensor.name, rows: tensor.rows, cols: tensor.cols, k: settings.k, rule: settings.rule, seed, fine: item.fine, pre: item.pre }).finally(() => {
+      if (--selectionsRunning === 0) selectMs += now() - selectingSince;
     });
     // Awaited in order below; a failure of an earlier tensor must not leave this one unhandled.
     selection.catch(() => undefined);
     item.selection = selection;
   };
 
-  let current: InFlight | null = null;
-  if (plan.length > 0) {
-    throwIfAborted(signal);
-    current = await readTensor(plan[0]);
-    startSelection(current);
-  }
+  // Tensors are read and handed to the selector ahead of the one being merged and written, up to a
+  // parameter budget, so a worker pool never waits while this thread post-processes (a big tensor
+  // alone may exceed the budget: the queue always holds at least the current one).
+  // The budget counts parameters still being selected: finished ones only wait for this thread.
+  const queue: InFlight[] = [];
+  let nextToRead = 0;
+  let selectingParams = 0;
+  const fillQueue = async (): Promise<void> => {
+    while (nextToRead < plan.length && (queue.length === 0 || (queue.length <= LOOKAHEAD_TENSORS && selectingParams + plan[nextToRead].count <= LOOKAHEAD_PARAMS))) {
+      throwIfAborted(signal);
+      const item = await readTensor(plan[nextToRead++]);
+      startSelection(item);
+      queue.push(item);
+      if (item.selection) {
+        const count = item.tensor.count;
+        selectingParams += count;
+        void item.selection.finally(() => (selectingParams -= count)).catch(() => undefined);
+      }
+    }
+  };
   for (let index = 0; index < plan.length; index++) {
     throwIfAborted(signal);
-    const item = current as InFlight;
+    await fillQueue();
+    const item = queue[0];
     const { tensor, fineRaw, based, fine, pre } = item;
     options.onProgress?.({ phase: 'prune', tensorsDone: index, tensorsTotal: plan.length, paramsDone, paramsTotal, current: tensor.name });
-    const next = index + 1 < plan.length ? await readTensor(plan[index + 1]) : null;
     const elementSize = dtypeSize(tensor.dtype);
     const what = `${tensor.fine.source.name}: tensor "${tensor.name}"`;
 
@@ -284,7 +323,7 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     if (item.selection && fine && pre) {
       selection = await item.selection;
       throwIfAborted(signal);
-      if (next) startSelection(next);
+      await fillQueue(); // keep the selector busy while this tensor is merged and written
       if (selection.rows !== tensor.rows || selection.cols !== tensor.cols) {
         throw new Error(`${what}: the selection is ${selection.rows} x ${selection.cols}, the tensor ${tensor.rows} x ${tensor.cols}`);
       }
@@ -295,8 +334,6 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
         const maskBytes = unpackBits(selection.maskBits, tensor.count);
         await masksWriter.writeTensor(tensor.name, maskBytes);
       }
-    } else if (next) {
-      startSelection(next);
     }
 
     const { merged, diffBits, diffCount } = mergeBytes(fineRaw, based ? based.base : null, takesFine, elementSize, tensor.count);
@@ -311,9 +348,15 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     }
     if (sinks.subnetwork) {
       if (encoding !== 'whole' && tensor.base && based) fingerprintTensor(fingerprint, tensor.base.name, tensor.base.dtype, tensor.base.shape, based.raw);
-      if (encoding === 'diff') contentHash.update(diffBits).update(gatherElements(merged, diffBits, diffCount, elementSize, tensor.count));
-      else if (encoding === 'whole') contentHash.update(merged);
-      pass1.push({ tensor, encoding, diffBits: encoding === 'diff' ? diffBits : null, diffCount });
+      let values: Uint8Array | null = null;
+      if (encoding === 'diff') {
+        values = gatherElements(merged, diffBits, diffCount, elementSize, tensor.count);
+        contentHash.update(diffBits).update(values);
+        // Kept for pass 2 within a budget (saves re-reading and re-gathering); beyond it pass 2 re-reads.
+        if (keptValueBytes + values.byteLength <= KEPT_VALUES_BYTES) keptValueBytes += values.byteLength;
+        else values = null;
+      } else if (encoding === 'whole') contentHash.update(merged);
+      pass1.push({ tensor, encoding, diffBits: encoding === 'diff' ? diffBits : null, diffCount, values });
     }
 
     const resetCount = tensor.count - keptCount;
@@ -339,7 +382,7 @@ export async function runExport(input: ExportInput, options: ExportOptions): Pro
     tensors.push(report);
     options.onTensor?.(report);
     paramsDone += tensor.count;
-    current = next;
+    queue.shift();
   }
   await masksWriter?.finish();
   await modelWriter?.finish();
@@ -436,11 +479,16 @@ async function writeSubnetwork(
   await writer.begin();
   const paramsTotal = pass1.reduce((sum, e) => sum + e.tensor.count, 0);
   let paramsDone = 0;
-  for (const [index, { tensor, encoding, diffBits, diffCount }] of pass1.entries()) {
+  for (const [index, { tensor, encoding, diffBits, diffCount, values }] of pass1.entries()) {
     throwIfAborted(options.signal);
     options.onProgress?.({ phase: 'subnetwork', tensorsDone: index, tensorsTotal: pass1.length, paramsDone, paramsTotal, current: tensor.name });
     paramsDone += tensor.count;
     if (encoding === 'base') continue;
+    if (encoding === 'diff' && diffBits && values) {
+      await writer.writeTensor(bitsName(tensor.name), diffBits);
+      await writer.writeTensor(valuesName(tensor.name), values);
+      continue;
+    }
     // Pass 1 kept only the diff bits: the values are re-read and, for pruned tensors, equal the fine-tuned ones.
     const fineRaw = await readTensorBytes(tensor.fine, options.signal);
     if (encoding === 'whole') {
