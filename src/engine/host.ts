@@ -62,6 +62,12 @@ interface ActiveRun {
 }
 
 const PROGRESS_EVERY_MS = 100;
+/**
+ * A run reads and selects ahead of the tensor it is finishing, so the pool never waits on a download or
+ * on the mean |delta| pass; memory stays bounded by these many tensors (or parameters, a big one alone).
+ */
+const LOOKAHEAD_TENSORS = 3;
+const LOOKAHEAD_PARAMS = 8 * 1024 * 1024;
 const RUNNABLE = new Set(['pruned', 'new', 'shape-mismatch']);
 
 function messageOf(error: unknown): string {
@@ -119,7 +125,6 @@ export class EngineHost {
   readonly cache: ByteLru<CachedResult>;
   /** The last tensor pair read (one at most), for repeated row and tensor queries of the same tensor. */
   private arrays: { pair: TensorPair; fine: Float32Array; pre: Float32Array | null } | null = null;
-  private prefetched: { pair: TensorPair; arrays: Promise<{ fine: Float32Array; pre: Float32Array | null }> } | null = null;
 
   private backendChoice: BackendChoice = 'auto';
   /** The random rule's seed of the latest run: tensor requests (which carry none) use the same one. */
@@ -186,7 +191,20 @@ export class EngineHost {
     const openId = ++this.openId;
     this.cancelActiveRun();
     const bytes = { pre: [0, 0], fine: [0, 0] };
+    // Sources call back on every chunk, also while later runs read tensors: post at most every
+    // PROGRESS_EVERY_MS, and the latest numbers once more after a quiet spell so the last one is never lost.
+    let lastReportAt = -Infinity;
+    let trailing: ReturnType<typeof setTimeout> | null = null;
     const report = () => {
+      const now = performance.now();
+      if (now - lastReportAt < PROGRESS_EVERY_MS) {
+        trailing ??= setTimeout(() => {
+          trailing = null;
+          report();
+        }, PROGRESS_EVERY_MS - (now - lastReportAt));
+        return;
+      }
+      lastReportAt = now;
       const progress: Progress = {
         tensorsDone: 0,
         tensorsTotal: 0,
@@ -232,7 +250,6 @@ export class EngineHost {
     this.pair = { pretrained, finetuned, pairs: new Map(pairs.map((p) => [p.name, p])), metas };
     this.cache.clear();
     this.arrays = null;
-    this.prefetched = null;
     const summary: PairSummary = {
       pretrainedLabel: pretrained.label,
       finetunedLabel: finetuned.label,
@@ -266,11 +283,8 @@ export class EngineHost {
 
   private async readArrays(pair: TensorPair, signal?: AbortSignal): Promise<{ fine: Float32Array; pre: Float32Array | null }> {
     if (this.arrays?.pair === pair) return this.arrays;
-    this.arrays = null; // drop the previous pair before reading the next: memory follows one tensor pair (plus a prefetch)
-    const prefetched = this.prefetched?.pair === pair ? this.prefetched.arrays : null;
-    this.prefetched = null;
-    // A failed (or cancelled) prefetch is read again here, so errors name this request's cause.
-    const read = (prefetched ? await prefetched.catch(() => null) : null) ?? (await this.readPairArrays(pair, signal));
+    this.arrays = null; // drop the previous pair before reading the next: memory follows one tensor pair
+    const read = await this.readPairArrays(pair, signal);
     const arrays = { pair, fine: read.fine, pre: read.pre };
     if (this.isCurrent(pair)) this.arrays = arrays;
     return arrays;
@@ -282,14 +296,6 @@ export class EngineHost {
     const fine = await readTensorFloat32(info, signal);
     const pre = pair.status === 'pruned' && pair.pretrained ? await readTensorFloat32(pair.pretrained, signal) : null;
     return { fine, pre };
-  }
-
-  /** Starts reading the pair a run needs next, so fetching and decoding overlap the current selection. */
-  private prefetch(pair: TensorPair, signal?: AbortSignal): void {
-    if (this.prefetched?.pair === pair || this.arrays?.pair === pair) return;
-    const arrays = this.readPairArrays(pair, signal);
-    arrays.catch(() => undefined);
-    this.prefetched = { pair, arrays };
   }
 
   /** Copies to transfer away: the originals may be in use by a run computing the same tensor. */
@@ -309,6 +315,7 @@ export class EngineHost {
     signal?: AbortSignal,
     onRows?: (rowsDone: number) => void,
     keepInCache = true,
+    preread?: { fine: Float32Array; pre: Float32Array | null },
   ): Promise<CachedResult> {
     const key = resultKey(pair.name, k, rule, seed);
     const hit = this.isCurrent(pair) ? this.cache.get(key) : undefined;
@@ -332,7 +339,7 @@ export class EngineHost {
     } else if (pair.status !== 'pruned') {
       throw new Error(`Tensor "${pair.name}" is ${pair.status === 'not-float' ? 'not floating point' : 'only in the pre-trained checkpoint'}; KEN does not prune it.`);
     } else {
-      const { fine, pre } = await this.readArrays(pair, signal);
+      const { fine, pre } = preread ?? (await this.readArrays(pair, signal));
       if (signal?.aborted) throw abortError();
       try {
         if (rule === 'ken') {
@@ -458,36 +465,101 @@ export class EngineHost {
       });
     };
     progress(selected[0]?.name, 0, true);
-    const needsArrays = (pair: TensorPair | undefined): pair is TensorPair =>
-      pair !== undefined && pair.status === 'pruned' && !(this.isCurrent(pair) && this.cache.has(resultKey(pair.name, k, rule, seed)));
-    for (const [index, meta] of selected.entries()) {
-      if (signal.aborted) return;
-      const pair = pairs.get(meta.name) as TensorPair;
-      // Read this pair, then start reading the next one while this one is selected. A read error here is
-      // ignored: computeResult reads again and reports it where it always did.
-      if (needsArrays(pair)) await this.readArrays(pair, signal).catch(() => undefined);
-      if (signal.aborted) return;
-      const nextPair = selected[index + 1] ? pairs.get(selected[index + 1].name) : undefined;
-      if (needsArrays(nextPair)) this.prefetch(nextPair, signal);
-      const compute = () =>
-        this.computeResult(pair, k, rule, seed, backend, signal, (rowsDone) => progress(meta.name, rowsDone * meta.cols, false));
-      let result: CachedResult;
-      try {
-        result = await compute();
-      } catch (error) {
-        // On 'auto', a GPU failure mid-run (device lost, out of memory) moves the run to the CPU pool.
-        if (signal.aborted || isAbort(error) || backend?.kind !== 'webgpu' || options.backend !== 'auto') throw error;
-        const fallback = await this.resolveBackend('cpu');
-        backend = fallback.backend;
-        emit({ type: 'backend', id, backend: backend.kind, reason: `${fallback.reason.split(':')[0]}: WebGPU failed (${messageOf(error)})` });
-        result = await compute();
+    // The lookahead's own signal also stops tensors read or selected ahead when the run fails part way.
+    const ahead = new AbortController();
+    const stopAhead = () => ahead.abort();
+    signal.addEventListener('abort', stopAhead, { once: true });
+    // Selections run one after another (the pool and the GPU stay busy with one tensor; the priority tensor
+    // is not slowed by the next); reads run one after another too, in run order.
+    let selecting: Promise<unknown> = Promise.resolve();
+    let reading: Promise<unknown> = Promise.resolve();
+    const inOrder = (backendNow: SelectionBackend): SelectionBackend => ({
+      kind: backendNow.kind,
+      select: (fine, rows, cols, kk, opts) => {
+        const turn = selecting.then(() => backendNow.select(fine, rows, cols, kk, opts));
+        selecting = turn.catch(() => undefined);
+        return turn;
+      },
+    });
+    let ordered = backend ? inOrder(backend) : null;
+    const rowsDoneOf = new Map<string, number>();
+    const progressAhead = (current: string | undefined, force: boolean) => {
+      let extraParams = 0;
+      for (const [name, rowsDone] of rowsDoneOf) extraParams += rowsDone * (pairs.get(name) as TensorPair).cols;
+      progress(current, extraParams, force);
+    };
+    const needsArrays = (pair: TensorPair): boolean =>
+      pair.status === 'pruned' && !(this.isCurrent(pair) && this.cache.has(resultKey(pair.name, k, rule, seed)));
+    const processTensor = async (pair: TensorPair): Promise<{ result: CachedResult; arrays: { fine: Float32Array; pre: Float32Array | null } | null }> => {
+      let arrays: { fine: Float32Array; pre: Float32Array | null } | null = null;
+      if (needsArrays(pair)) {
+        const read = reading.then(() => this.readPairArrays(pair, ahead.signal));
+        reading = read.catch(() => undefined);
+        arrays = await read;
       }
-      if (signal.aborted) return;
-      tensorsDone++;
-      paramsDone += meta.params;
-      keptCount += result.summary.keptCount;
-      emit({ type: 'tensor-done', id, summary: result.summary });
-      progress(selected[tensorsDone]?.name, 0, true);
+      if (ahead.signal.aborted) throw abortError();
+      const onRows = (rowsDone: number) => {
+        rowsDoneOf.set(pair.name, rowsDone);
+        progressAhead(selected[tensorsDone]?.name, false);
+      };
+      for (;;) {
+        const used = backend;
+        try {
+          const result = await this.computeResult(pair, k, rule, seed, ordered, ahead.signal, onRows, true, arrays ?? undefined);
+          return { result, arrays };
+        } catch (error) {
+          // On 'auto', a GPU failure mid-run (device lost, out of memory) moves the run to the CPU pool; the
+          // first tensor to fail switches, the others in flight then retry there.
+          if (ahead.signal.aborted || isAbort(error) || used?.kind !== 'webgpu' || options.backend !== 'auto') throw error;
+          rowsDoneOf.delete(pair.name);
+          if (backend === used) {
+            const fallback = await this.resolveBackend('cpu');
+            if (ahead.signal.aborted) throw abortError();
+            if (backend === used) {
+              backend = fallback.backend;
+              ordered = inOrder(backend);
+              emit({ type: 'backend', id, backend: backend.kind, reason: `${fallback.reason.split(':')[0]}: WebGPU failed (${messageOf(error)})` });
+            }
+          }
+        }
+      }
+    };
+    const inFlight: { meta: TensorMeta; done: Promise<Awaited<ReturnType<typeof processTensor>>> }[] = [];
+    let inFlightParams = 0;
+    let nextIndex = 0;
+    const launch = () => {
+      while (nextIndex < selected.length && inFlight.length < LOOKAHEAD_TENSORS) {
+        const meta = selected[nextIndex];
+        if (inFlight.length > 0 && inFlightParams + meta.params > LOOKAHEAD_PARAMS) break;
+        const done = processTensor(pairs.get(meta.name) as TensorPair);
+        done.catch(() => undefined); // awaited in order below; this only keeps an early failure from going unhandled
+        inFlight.push({ meta, done });
+        inFlightParams += meta.params;
+        nextIndex++;
+      }
+    };
+    try {
+      launch();
+      while (inFlight.length > 0) {
+        const head = inFlight[0];
+        const { result, arrays } = await head.done;
+        if (signal.aborted) return;
+        inFlight.shift();
+        inFlightParams -= head.meta.params;
+        rowsDoneOf.delete(head.meta.name);
+        const pair = pairs.get(head.meta.name) as TensorPair;
+        // The last tensor read stays at hand for the views' row and tensor queries, as before.
+        if (arrays && this.isCurrent(pair)) this.arrays = { pair, fine: arrays.fine, pre: arrays.pre };
+        launch();
+        tensorsDone++;
+        paramsDone += head.meta.params;
+        keptCount += result.summary.keptCount;
+        emit({ type: 'tensor-done', id, summary: result.summary });
+        progressAhead(selected[tensorsDone]?.name, true);
+      }
+    } finally {
+      ahead.abort();
+      signal.removeEventListener('abort', stopAhead);
     }
     if (signal.aborted) return;
     emit({
