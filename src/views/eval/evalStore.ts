@@ -69,6 +69,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 export function createEvalStore(app: AppStore, client: EvalClient, demoUrl: () => string) {
   let active: EvalHandle<unknown> | null = null;
   let ticket = 0;
+  // The newest dataset request wins: the demo set still downloading must not replace a file the user chose.
+  let datasetTicket = 0;
 
   return createStore<EvalStoreState>()((set, get) => {
     const labelNames = () => labelNamesFromConfig(app.getState().pair?.config);
@@ -162,20 +164,24 @@ export function createEvalStore(app: AppStore, client: EvalClient, demoUrl: () =
       sweepKsText: DEFAULT_SWEEP_KS.join(', '),
 
       async useDemoDataset() {
+        const mine = ++datasetTicket;
         try {
           const response = await fetch(demoUrl());
           if (!response.ok) throw new Error(`eval.tsv (demo): the server answered HTTP ${response.status}`);
-          parseSource({ text: await response.text(), name: 'eval.tsv (demo)', format: 'tsv' });
+          const text = await response.text();
+          if (mine === datasetTicket) parseSource({ text, name: 'eval.tsv (demo)', format: 'tsv' });
         } catch (error) {
-          set({ dataset: null, datasetSource: null, datasetError: messageOf(error) });
+          if (mine === datasetTicket) set({ dataset: null, datasetSource: null, datasetError: messageOf(error) });
         }
       },
 
       async loadDatasetFile(file: File) {
+        const mine = ++datasetTicket;
         try {
-          parseSource({ text: await file.text(), name: file.name });
+          const text = await file.text();
+          if (mine === datasetTicket) parseSource({ text, name: file.name });
         } catch (error) {
-          set({ dataset: null, datasetSource: null, datasetError: `${file.name}: ${messageOf(error)}` });
+          if (mine === datasetTicket) set({ dataset: null, datasetSource: null, datasetError: `${file.name}: ${messageOf(error)}` });
         }
       },
 
