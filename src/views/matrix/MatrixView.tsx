@@ -28,6 +28,7 @@ import { exportFileName } from '../export-image';
 import { useElementWidth, useViewKeys } from './hooks';
 import { NoPairNotice } from '../shell/NoPairNotice';
 import '../render/viz.css';
+import { TensorSelect, useViewableTensors } from '../shell/TensorSelect';
 
 const MODES: { mode: MatrixMode; label: string; title: string }[] = [
   { mode: 'mask', label: 'kept mask', title: 'dark = kept (fine-tuned value), light = reset to pre-trained' },
@@ -65,13 +66,7 @@ export function MatrixView() {
   const setK2 = useAppStore((s) => s.setK2);
   const setView = useAppStore((s) => s.setView);
 
-  const viewable = useMemo(() => (pair?.tensors ?? []).filter((t) => t.status !== 'not-float' && t.status !== 'only-pretrained'), [pair]);
-  const meta = viewable.find((t) => t.name === tensorName);
-
-  // The first 2-D tensor is a better start than an empty view.
-  useEffect(() => {
-    if (pair && !tensorName && viewable.length > 0) selectTensor((viewable.find((t) => t.shape.length === 2 && t.status === 'pruned') ?? viewable[0]).name);
-  }, [pair, tensorName, viewable, selectTensor]);
+  const { viewable, meta } = useViewableTensors();
 
   // Each result remembers the pair it came from: a tensor of the same name in a newly opened pair is not it.
   const [fetched, setData] = useState<{ d: TensorData; pairVersion: number } | null>(null);
@@ -321,16 +316,7 @@ export function MatrixView() {
     <section className="viz" data-testid="view-matrix" data-state={ready ? 'ready' : error ? 'error' : 'computing'} data-k={current?.k ?? ''}>
       <div className="viz-toolbar">
         <h2>Matrix</h2>
-        <label>
-          tensor
-          <select className="tensor-select" value={tensorName ?? ''} onChange={(e) => selectTensor(e.target.value || null)} data-testid="matrix-tensor">
-            {viewable.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name} [{t.shape.join('x')}]
-              </option>
-            ))}
-          </select>
-        </label>
+        <TensorSelect viewable={viewable} testId="matrix-tensor" />
         <span className="viz-segmented" role="radiogroup" aria-label="What the cells show">
           {MODES.map((m) => (
             <button

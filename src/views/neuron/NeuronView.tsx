@@ -13,6 +13,7 @@ import { useElementWidth, useViewKeys } from '../matrix/hooks';
 import { drawRampLegend } from '../render/legend';
 import { NoPairNotice } from '../shell/NoPairNotice';
 import '../render/viz.css';
+import { TensorSelect, useViewableTensors } from '../shell/TensorSelect';
 
 const KEPT = '#1a73e8';
 const RESET = '#9aa0a6';
@@ -34,15 +35,9 @@ export function NeuronView() {
   const storeRow = useAppStore((s) => s.rowIndex);
   const k = useAppStore((s) => s.k);
   const rule = useAppStore((s) => s.rule);
-  const selectTensor = useAppStore((s) => s.selectTensor);
   const selectRow = useAppStore((s) => s.selectRow);
-  const viewable = useMemo(() => (pair?.tensors ?? []).filter((t) => t.status !== 'not-float' && t.status !== 'only-pretrained'), [pair]);
-  const meta = viewable.find((t) => t.name === tensorName);
+  const { viewable, meta } = useViewableTensors();
   const rowIndex = meta ? Math.min(meta.rows - 1, Math.max(0, storeRow ?? 0)) : 0;
-
-  useEffect(() => {
-    if (pair && !tensorName && viewable.length > 0) selectTensor((viewable.find((t) => t.shape.length === 2 && t.status === 'pruned') ?? viewable[0]).name);
-  }, [pair, tensorName, viewable, selectTensor]);
 
   // Results remember the pair they came from, so a newly opened pair never shows an old row.
   const [fetched, setDetails] = useState<{ d: RowDetails; pairVersion: number } | null>(null);
@@ -130,16 +125,7 @@ export function NeuronView() {
     <section className="viz" data-testid="view-neuron" data-state={current ? 'ready' : error ? 'error' : 'computing'}>
       <div className="viz-toolbar">
         <h2>Neuron</h2>
-        <label>
-          tensor
-          <select className="tensor-select" value={tensorName ?? ''} onChange={(e) => selectTensor(e.target.value || null)} data-testid="neuron-tensor">
-            {viewable.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name} [{t.shape.join('x')}]
-              </option>
-            ))}
-          </select>
-        </label>
+        <TensorSelect viewable={viewable} testId="neuron-tensor" />
         <label>
           row
           <button type="button" className="viz-btn" onClick={() => selectRow(Math.max(0, rowIndex - 1))} disabled={rowIndex <= 0} title="Previous row (↑)">
