@@ -1,47 +1,7 @@
 // The engine through the real worker in Chromium (selftest.html): golden masks on the CPU pool, plus
 // cancel and re-run semantics on the demo pair. The WebGPU golden run is in engine.webgpu.spec.ts.
-import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
-
-// Every mask of the manifest, counted independently of the page.
-const manifest = JSON.parse(readFileSync('test/fixtures/ken-golden/manifest.json', 'utf8')) as {
-  cases: { masks: Record<string, { counts: Record<string, unknown> }> }[];
-};
-const goldenMaskCount = manifest.cases.reduce((n, c) => n + Object.values(c.masks).reduce((m, k) => m + Object.keys(k.counts).length, 0), 0);
-
-interface BackendResult {
-  backend: string | null;
-  reason: string;
-  error: string | null;
-  checked: number;
-  mismatches: number;
-  masks: number;
-  cases: { case: string; k: number; mismatches: number; examples: unknown[] }[];
-}
-
-interface Selftest {
-  done: boolean;
-  error: string | null;
-  backends: Record<string, BackendResult>;
-  checks: Record<string, Record<string, unknown>>;
-}
-
-async function runSelftest(page: Page, query: string): Promise<Selftest> {
-  await page.goto(`/selftest.html?${query}`);
-  await expect(page.locator('#selftest')).toHaveAttribute('data-state', /done|error/, { timeout: 110_000 });
-  const result = await page.evaluate(() => window.__selftest as unknown as Selftest);
-  expect(result.error).toBeNull();
-  return result;
-}
-
-function expectAllMasksMatch(r: BackendResult, backend: string): void {
-  expect(r.error).toBeNull();
-  expect(r.backend).toBe(backend);
-  expect(r.masks).toBe(goldenMaskCount);
-  expect(r.checked).toBeGreaterThan(1_000_000);
-  expect(r.cases.filter((c) => c.mismatches > 0)).toEqual([]);
-  expect(r.mismatches).toBe(0);
-}
+import { expect, test } from '@playwright/test';
+import { expectAllMasksMatch, runSelftest } from './pages/selftest';
 
 test('CPU pool: every golden mask matches', async ({ page }, testInfo) => {
   test.skip(testInfo.project.name !== 'cpu-fallback', 'the CPU pool is checked once, on cpu-fallback');
