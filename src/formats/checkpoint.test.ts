@@ -60,6 +60,16 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 const blobOf = (bytes: Uint8Array): Blob => new Blob([new Uint8Array(bytes)]);
 
 describe('openCheckpointFromFiles', () => {
+  it('names files in errors as the caller gave them (an absolute path keeps its leading slash)', async () => {
+    const whole = demoFile('finetuned/model.safetensors') as Uint8Array<ArrayBuffer>;
+    const checkpoint = await openCheckpointFromFiles([{ file: new Blob([whole]), path: '/data/ft/model.safetensors' }], 'fine-tuned');
+    expect(checkpoint.tensors.get('bert.embeddings.LayerNorm.bias')?.source.name).toBe('/data/ft/model.safetensors');
+    const cut = whole.slice(0, 3_000_000);
+    await expect(openCheckpointFromFiles([{ file: new Blob([cut]), path: '/data/ft/model.safetensors' }], 'fine-tuned')).rejects.toThrow(
+      /^\/data\/ft\/model\.safetensors: tensor "bert\.embeddings\.word_embeddings\.weight": data_offsets/,
+    );
+  });
+
   it('opens a Hugging Face folder: weights, config, tokenizer files', async () => {
     const files = FOLDER_FILES.map((name) => ({ file: blobOf(demoFile(`finetuned/${name}`)), path: `finetuned/${name}` }));
     const checkpoint = await openCheckpointFromFiles(files, 'finetuned');

@@ -168,7 +168,8 @@ export async function openCheckpointFromFiles(
   /** Reads a file some other way than Blob slices (the CLI reads ranges with one file read each). */
   makeSource?: (file: Blob, path: string) => ByteSource,
 ): Promise<Checkpoint> {
-  const entries = files.map(({ file, path }) => ({ file, path: normalizePath(path) }));
+  // Paths are normalised for matching folders and shards; messages show them as the caller gave them.
+  const entries = files.map(({ file, path }) => ({ file, path: normalizePath(path), shownPath: path }));
   const weightDirs = new Set(entries.filter((e) => isWeightFile(e.path) || isIndexFile(e.path)).map((e) => dirName(e.path)));
   if (weightDirs.size === 0) {
     const names = entries.map((e) => baseName(e.path));
@@ -186,7 +187,7 @@ export async function openCheckpointFromFiles(
   const warnings: string[] = [];
   const inDir = entries.filter((e) => dirName(e.path) === dir);
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const sourceOf = (e: { file: Blob; path: string }): ByteSource => (makeSource ? makeSource(e.file, e.path) : blobSource(e.file, e.path));
+  const sourceOf = (e: (typeof entries)[number]): ByteSource => (makeSource ? makeSource(e.file, e.shownPath) : blobSource(e.file, e.shownPath));
 
   const single = inDir.find((e) => baseName(e.path) === SINGLE_FILE_NAME);
   const indexes = inDir.filter((e) => isIndexFile(e.path));
